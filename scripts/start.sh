@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# npm start: install, build, apply D1 migrations locally, serve on 127.0.0.1:${PORT:-8787}.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+bash scripts/install.sh
+[ -f .dev.vars ] || { cp .dev.vars.example .dev.vars; echo "start: created .dev.vars from .dev.vars.example"; }
+bash scripts/build.sh
+wrangler d1 migrations apply DB --local
+exec wrangler dev --ip 127.0.0.1 --port "${PORT:-8787}"

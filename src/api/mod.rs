@@ -1,0 +1,182 @@
+//! The HTTP surface as plain values: the Worker turns its `Request` into `api::Request`,
+//! calls `App::handle`, and turns the `api::Response` back. Errors are mapped to JSON here,
+//! once.
+
+mod events;
+mod health;
+mod hooks;
+pub mod router;
+
+use crate::core::config::Config;
+use crate::core::Error;
+use crate::delivery::ports::{Clock, DeliveryQueue, HookStore, HttpClient};
+use router::Route;
+use serde_json::Value;
+
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    /// Header names in lowercase.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON; an empty body reads as `{}`.
+    pub fn json(&self) -> Result<Value, Error> {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Value::Object(Default::default()));
+        }
+        serde_json::from_slice(&self.body).map_err(Error::bad_json)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn json(status: u16, value: &Value) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: serde_json::to_vec(value).unwrap_or_default(),
+        }
+    }
+
+    pub fn empty(status: u16) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    pub fn error(err: &Error) -> Self {
+        Self::json(err.status, &err.to_json())
+    }
+}
+
+/// The Worker's services, behind the ports.
+pub struct App<H, Q, X, C> {
+    pub config: Config,
+    pub hooks: H,
+    pub queue: Q,
+    pub http: X,
+    pub clock: C,
+}
+
+impl<H: HookStore, Q: DeliveryQueue, X: HttpClient, C: Clock> App<H, Q, X, C> {
+    pub async fn handle(&self, req: Request) -> Response {
+        match self.dispatch(&req).await {
+            Ok(resp) => resp,
+            Err(err) => Response::error(&err),
+        }
+    }
+
+    async fn dispatch(&self, req: &Request) -> Result<Response, Error> {
+        let (route, params) = router::resolve(&req.method, &req.path)?;
+        let id = params.first().copied().unwrap_or_default();
+        match route {
+            Route::Health => Ok(health::health()),
+            Route::ListHooks => self.list_hooks(req).await,
+            Route::CreateHook => self.create_hook(req).await,
+            Route::GetHook => self.get_hook(req, id).await,
+            Route::IngestEvents => self.ingest_events(req).await,
+        }
+    }
+
+    fn require_admin(&self, req: &Request) -> Result<(), Error> {
+        crate::core::auth::require_bearer(
+            req.header("authorization"),
+            self.config.admin_token.as_deref(),
+            "ADMIN_TOKEN",
+        )
+    }
+
+    fn require_ingest(&self, req: &Request) -> Result<(), Error> {
+        crate::core::auth::require_bearer(
+            req.header("authorization"),
+            self.config.ingest_token.as_deref(),
+            "INGEST_TOKEN",
+        )
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+    use crate::testing::{FakeHttp, FixedClock, MemoryHooks, MemoryQueue};
+
+    pub type TestApp = App<MemoryHooks, MemoryQueue, FakeHttp, FixedClock>;
+
+    pub fn app() -> TestApp {
+        App {
+            config: Config {
+                admin_token: Some("admin".into()),
+                ingest_token: Some("ingest".into()),
+                allow_private_targets: true,
+                ..Config::default()
+            },
+            hooks: MemoryHooks::default(),
+            queue: MemoryQueue::default(),
+            http: FakeHttp::default(),
+            clock: FixedClock(1_755_777_600_000),
+        }
+    }
+
+    pub fn call(
+        app: &TestApp,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &str,
+    ) -> (u16, Value) {
+        let mut headers = Vec::new();
+        if let Some(t) = token {
+            headers.push(("authorization".to_string(), format!("Bearer {t}")));
+        }
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let query = query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (k.to_string(), v.to_string())
+            })
+            .collect();
+        let req = Request {
+            method: method.into(),
+            path: path.into(),
+            query,
+            headers,
+            body: body.as_bytes().to_vec(),
+        };
+        let resp = futures_executor::block_on(app.handle(req));
+        let json = if resp.body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&resp.body).unwrap()
+        };
+        (resp.status, json)
+    }
+}

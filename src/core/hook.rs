@@ -1,0 +1,450 @@
+//! The hook model (Logto's, plus retries/timeout and key rotation) and validation of what
+//! clients send for it.
+
+use super::catalog;
+use super::error::Error;
+use super::signature::signing_secret;
+use super::url_policy;
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+pub const TENANT_ID: &str = "default";
+pub const MAX_RETRIES: u64 = 10;
+pub const TIMEOUT_RANGE_MS: std::ops::RangeInclusive<u64> = 1000..=30_000;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HookConfig {
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headers: Option<IndexMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retries: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u32>,
+}
+
+/// A key replaced by regeneration that keeps signing `webhook-signature` until it expires.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RetiredKey {
+    pub key: String,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Hook {
+    pub id: String,
+    pub name: String,
+    pub event: Option<String>,
+    pub events: Vec<String>,
+    pub config: HookConfig,
+    pub signing_key: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retired_keys: Vec<RetiredKey>,
+    pub enabled: bool,
+    pub created_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled_reason: Option<String>,
+}
+
+impl Hook {
+    /// Logto's matching rule: enabled, and `events` contains the event, or `events` is empty
+    /// and the legacy `event` equals it.
+    pub fn receives(&self, event: &str) -> bool {
+        self.enabled
+            && if self.events.is_empty() {
+                self.event.as_deref() == Some(event)
+            } else {
+                self.events.iter().any(|e| e == event)
+            }
+    }
+
+    /// Keys that sign `webhook-signature` at `now_ms`: the current one first.
+    pub fn signing_keys(&self, now_ms: i64) -> impl Iterator<Item = &str> {
+        std::iter::once(self.signing_key.as_str()).chain(
+            self.retired_keys
+                .iter()
+                .filter(move |k| k.expires_at > now_ms)
+                .map(|k| k.key.as_str()),
+        )
+    }
+
+    /// The Logto-compatible response object (key order as Logto returns it).
+    pub fn to_api_json(&self) -> Value {
+        let mut obj = Map::new();
+        obj.insert("tenantId".into(), json!(TENANT_ID));
+        obj.insert("id".into(), json!(self.id));
+        obj.insert("name".into(), json!(self.name));
+        obj.insert("event".into(), json!(self.event));
+        obj.insert("events".into(), json!(self.events));
+        obj.insert("config".into(), json!(self.config));
+        obj.insert("signingKey".into(), json!(self.signing_key));
+        obj.insert(
+            "signingSecret".into(),
+            json!(signing_secret(&self.signing_key)),
+        );
+        obj.insert("enabled".into(), json!(self.enabled));
+        obj.insert("createdAt".into(), json!(self.created_at));
+        if let Some(reason) = &self.disabled_reason {
+            obj.insert("disabledReason".into(), json!(reason));
+        }
+        Value::Object(obj)
+    }
+}
+
+/// Validated body of `POST /api/hooks`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewHook {
+    pub name: String,
+    pub event: Option<String>,
+    pub events: Vec<String>,
+    pub config: HookConfig,
+    pub enabled: bool,
+}
+
+impl NewHook {
+    pub fn into_hook(self, id: String, signing_key: String, now_ms: i64) -> Hook {
+        Hook {
+            id,
+            name: self.name,
+            event: self.event,
+            events: self.events,
+            config: self.config,
+            signing_key,
+            retired_keys: Vec::new(),
+            enabled: self.enabled,
+            created_at: now_ms,
+            disabled_reason: None,
+        }
+    }
+}
+
+/// Parses and validates a create body. Unknown keys are ignored, as Logto does.
+pub fn parse_new_hook(body: &Value, allow_private: bool) -> Result<NewHook, Error> {
+    let obj = body
+        .as_object()
+        .ok_or_else(|| Error::invalid_input("body", "must be a JSON object"))?;
+    let name = match obj.get("name") {
+        None => String::new(),
+        Some(v) => parse_name(v)?,
+    };
+    let events = obj.get("events").map(parse_events).transpose()?;
+    let event = match obj.get("event") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(parse_event_name("event", v)?),
+    };
+    if events.is_none() && event.is_none() {
+        return Err(Error::new(
+            400,
+            "hook.missing_events",
+            "You need to provide at least one event.",
+        ));
+    }
+    let config = parse_config(
+        obj.get("config")
+            .ok_or_else(|| Error::invalid_input("config", "is required"))?,
+        allow_private,
+    )?;
+    let enabled = match obj.get("enabled") {
+        None => true,
+        Some(v) => v
+            .as_bool()
+            .ok_or_else(|| Error::invalid_input("enabled", "must be a boolean"))?,
+    };
+    Ok(NewHook {
+        name,
+        event,
+        events: events.unwrap_or_default(),
+        config,
+        enabled,
+    })
+}
+
+fn parse_name(v: &Value) -> Result<String, Error> {
+    let s = v
+        .as_str()
+        .ok_or_else(|| Error::invalid_input("name", "must be a string"))?;
+    let len = s.chars().count();
+    if !(1..=256).contains(&len) {
+        return Err(Error::invalid_input("name", "must be 1 to 256 characters"));
+    }
+    Ok(s.to_string())
+}
+
+fn parse_event_name(field: &str, v: &Value) -> Result<String, Error> {
+    let s = v
+        .as_str()
+        .ok_or_else(|| Error::invalid_input(field, "must be an event name string"))?;
+    if !catalog::is_known(s) {
+        return Err(Error::invalid_input(
+            field,
+            format!("`{s}` is not a registrable event"),
+        ));
+    }
+    Ok(s.to_string())
+}
+
+/// A non-empty list of catalog events; duplicates removed, first occurrence kept.
+fn parse_events(v: &Value) -> Result<Vec<String>, Error> {
+    let items = v
+        .as_array()
+        .ok_or_else(|| Error::invalid_input("events", "must be an array of event names"))?;
+    if items.is_empty() {
+        return Err(Error::invalid_input("events", "must not be empty"));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let name = parse_event_name(&format!("events[{i}]"), item)?;
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    Ok(out)
+}
+
+pub fn parse_config(v: &Value, allow_private: bool) -> Result<HookConfig, Error> {
+    let obj = v
+        .as_object()
+        .ok_or_else(|| Error::invalid_input("config", "must be an object"))?;
+    let url = obj
+        .get("url")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::invalid_input("config.url", "is required and must be a string"))?;
+    url_policy::check(url, allow_private)
+        .map_err(|e| Error::invalid_input("config.url", e.to_string()))?;
+    let headers = match obj.get("headers") {
+        None | Some(Value::Null) => None,
+        Some(h) => Some(parse_headers(h)?),
+    };
+    let retries = match obj.get("retries") {
+        None | Some(Value::Null) => None,
+        Some(r) => Some(r.as_u64().filter(|n| *n <= MAX_RETRIES).ok_or_else(|| {
+            Error::invalid_input("config.retries", "must be an integer from 0 to 10")
+        })? as u8),
+    };
+    let timeout_ms = match obj.get("timeoutMs") {
+        None | Some(Value::Null) => None,
+        Some(t) => Some(
+            t.as_u64()
+                .filter(|n| TIMEOUT_RANGE_MS.contains(n))
+                .ok_or_else(|| {
+                    Error::invalid_input(
+                        "config.timeoutMs",
+                        "must be an integer from 1000 to 30000",
+                    )
+                })? as u32,
+        ),
+    };
+    Ok(HookConfig {
+        url: url.to_string(),
+        headers,
+        retries,
+        timeout_ms,
+    })
+}
+
+/// Header names Hookwing sets itself (or the runtime does) and a hook may not override.
+fn is_reserved_header(lower: &str) -> bool {
+    matches!(lower, "logto-signature-sha-256" | "host" | "content-length")
+        || lower.starts_with("webhook-")
+}
+
+/// RFC 9110 token characters.
+fn is_token(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+fn parse_headers(v: &Value) -> Result<IndexMap<String, String>, Error> {
+    let obj = v
+        .as_object()
+        .ok_or_else(|| Error::invalid_input("config.headers", "must be an object of strings"))?;
+    let mut out = IndexMap::with_capacity(obj.len());
+    let mut seen: Vec<String> = Vec::with_capacity(obj.len());
+    for (name, value) in obj {
+        let field = format!("config.headers.{name}");
+        if !is_token(name) {
+            return Err(Error::invalid_input(
+                &field,
+                "header name must be an HTTP token",
+            ));
+        }
+        let lower = name.to_ascii_lowercase();
+        if is_reserved_header(&lower) {
+            return Err(Error::invalid_input(
+                &field,
+                "this header is set by Hookwing and cannot be configured",
+            ));
+        }
+        if seen.contains(&lower) {
+            return Err(Error::invalid_input(&field, "duplicate header name"));
+        }
+        let value = value
+            .as_str()
+            .ok_or_else(|| Error::invalid_input(&field, "header value must be a string"))?;
+        if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
+            return Err(Error::invalid_input(
+                &field,
+                "header value must not contain CR, LF or NUL",
+            ));
+        }
+        if value.len() > 4096 {
+            return Err(Error::invalid_input(
+                &field,
+                "header value must be at most 4096 bytes",
+            ));
+        }
+        seen.push(lower);
+        out.insert(name.clone(), value.to_string());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(body: Value) -> Result<NewHook, Error> {
+        parse_new_hook(&body, false)
+    }
+
+    fn sample_hook() -> Hook {
+        parse(json!({"name":"n","events":["PostSignIn"],"config":{"url":"https://example.com"}}))
+            .unwrap()
+            .into_hook("h".repeat(21), "k".repeat(32), 1000)
+    }
+
+    #[test]
+    fn minimal_create_defaults_like_logto() {
+        let h =
+            parse(json!({"event":"PostSignIn","config":{"url":"https://example.com/h"}})).unwrap();
+        assert_eq!(h.name, "");
+        assert!(h.enabled);
+        assert!(h.events.is_empty());
+        assert_eq!(h.event.as_deref(), Some("PostSignIn"));
+    }
+
+    #[test]
+    fn duplicate_events_are_removed_keeping_first_occurrence() {
+        let h = parse(json!({"events":["User.Created","PostSignIn","User.Created"],"config":{"url":"https://e.com"}})).unwrap();
+        assert_eq!(h.events, vec!["User.Created", "PostSignIn"]);
+    }
+
+    #[test]
+    fn no_events_at_all_is_hook_missing_events() {
+        let err = parse(json!({"config":{"url":"https://e.com"}})).unwrap_err();
+        assert_eq!((err.status, err.code), (400, "hook.missing_events"));
+    }
+
+    #[test]
+    fn invalid_fields_are_guard_invalid_input_naming_the_field() {
+        let cases = [
+            (
+                json!({"events":[],"config":{"url":"https://e.com"}}),
+                "events",
+            ),
+            (
+                json!({"events":["Nope"],"config":{"url":"https://e.com"}}),
+                "events[0]",
+            ),
+            (
+                json!({"name":"","events":["PostSignIn"],"config":{"url":"https://e.com"}}),
+                "name",
+            ),
+            (json!({"events":["PostSignIn"]}), "config"),
+            (
+                json!({"events":["PostSignIn"],"config":{"url":"http://127.0.0.1/"}}),
+                "config.url",
+            ),
+            (
+                json!({"events":["PostSignIn"],"config":{"url":"https://e.com","retries":11}}),
+                "config.retries",
+            ),
+            (
+                json!({"events":["PostSignIn"],"config":{"url":"https://e.com","timeoutMs":999}}),
+                "config.timeoutMs",
+            ),
+            (
+                json!({"events":["PostSignIn"],"config":{"url":"https://e.com","headers":{"bad name":"v"}}}),
+                "config.headers.bad name",
+            ),
+            (
+                json!({"events":["PostSignIn"],"config":{"url":"https://e.com","headers":{"x":"a\r\nb"}}}),
+                "config.headers.x",
+            ),
+            (
+                json!({"events":["PostSignIn"],"config":{"url":"https://e.com","headers":{"Webhook-Id":"x"}}}),
+                "config.headers.Webhook-Id",
+            ),
+            (
+                json!({"events":["PostSignIn"],"config":{"url":"https://e.com","headers":{"Host":"x"}}}),
+                "config.headers.Host",
+            ),
+            (
+                json!({"events":["PostSignIn"],"config":{"url":"https://e.com"},"enabled":"yes"}),
+                "enabled",
+            ),
+        ];
+        for (body, field) in cases {
+            let err = parse(body.clone()).unwrap_err();
+            assert_eq!(err.code, "guard.invalid_input", "{body}");
+            assert_eq!(err.details.unwrap()[0]["path"], field, "{body}");
+        }
+    }
+
+    #[test]
+    fn api_json_has_logto_fields_in_order_plus_signing_secret() {
+        let v = sample_hook().to_api_json();
+        let keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(
+            keys,
+            [
+                "tenantId",
+                "id",
+                "name",
+                "event",
+                "events",
+                "config",
+                "signingKey",
+                "signingSecret",
+                "enabled",
+                "createdAt"
+            ]
+        );
+        assert_eq!(v["tenantId"], "default");
+        assert!(v["signingSecret"].as_str().unwrap().starts_with("whsec_"));
+    }
+
+    #[test]
+    fn receives_follows_logto_matching() {
+        let mut h = sample_hook();
+        assert!(h.receives("PostSignIn"));
+        assert!(!h.receives("PostRegister"));
+        h.enabled = false;
+        assert!(!h.receives("PostSignIn"));
+        h.enabled = true;
+        h.events.clear();
+        h.event = Some("PostRegister".into());
+        assert!(h.receives("PostRegister"));
+        assert!(!h.receives("PostSignIn"));
+    }
+
+    #[test]
+    fn retired_keys_sign_until_they_expire() {
+        let mut h = sample_hook();
+        h.retired_keys.push(RetiredKey {
+            key: "old".into(),
+            expires_at: 2000,
+        });
+        assert_eq!(
+            h.signing_keys(1999).collect::<Vec<_>>(),
+            vec![h.signing_key.as_str(), "old"]
+        );
+        assert_eq!(h.signing_keys(2000).count(), 1);
+    }
+}

@@ -1,0 +1,15 @@
+//! The pure domain: no `worker`, `js-sys` or `wasm-bindgen` imports, unit-tested natively.
+
+pub mod auth;
+pub mod catalog;
+pub mod config;
+pub mod error;
+pub mod event;
+pub mod hook;
+pub mod ids;
+pub mod retry;
+pub mod signature;
+pub mod time;
+pub mod url_policy;
+
+pub use error::{Error, Result};

@@ -1,0 +1,314 @@
+//! What the queue consumer does with one task: check the hook still wants it, attempt the
+//! delivery, and decide the next step (retry later, done, or disable the hook).
+
+use super::attempt::{self, AttemptReport, Verdict};
+use super::ports::{Clock, HttpClient};
+use super::request;
+use super::task::DeliveryTask;
+use crate::core::config::Config;
+use crate::core::hook::Hook;
+use crate::core::retry::{parse_retry_after, retry_delay, MAX_QUEUE_DELAY_SECS};
+use crate::core::url_policy;
+
+#[derive(Debug)]
+pub enum Next {
+    /// Nothing more to do: delivered, given up (a dead letter), or dropped.
+    Done,
+    /// Send this task again after the delay.
+    Retry {
+        task: DeliveryTask,
+        delay_seconds: u32,
+    },
+}
+
+#[derive(Debug)]
+pub struct Processed {
+    /// The attempt made, if one was made.
+    pub report: Option<AttemptReport>,
+    pub next: Next,
+    /// Why the hook must now be disabled (a 410 answer).
+    pub disable_hook: Option<String>,
+    /// Why the task was dropped without an attempt.
+    pub dropped: Option<&'static str>,
+}
+
+impl Processed {
+    fn dropped(reason: &'static str) -> Self {
+        Self {
+            report: None,
+            next: Next::Done,
+            disable_hook: None,
+            dropped: Some(reason),
+        }
+    }
+}
+
+/// `hook` is the task's hook from the current snapshot (`None` if it was deleted); `unit`
+/// is a uniform random number in [0, 1) for the retry jitter.
+pub async fn process<X: HttpClient, C: Clock>(
+    task: DeliveryTask,
+    hook: Option<&Hook>,
+    config: &Config,
+    http: &X,
+    clock: &C,
+    unit: f64,
+) -> Processed {
+    let now = clock.now_ms();
+    if let Some(not_before) = task.not_before_ms.filter(|t| *t > now) {
+        // A chained hop of a wait longer than the queue allows: wait out the rest.
+        let remaining = ((not_before - now) as u64).div_ceil(1000);
+        let delay_seconds = remaining.min(MAX_QUEUE_DELAY_SECS as u64) as u32;
+        return Processed {
+            report: None,
+            next: Next::Retry {
+                task,
+                delay_seconds,
+            },
+            disable_hook: None,
+            dropped: None,
+        };
+    }
+    let Some(hook) = hook else {
+        return Processed::dropped("hook deleted");
+    };
+    if !hook.enabled {
+        return Processed::dropped("hook disabled");
+    }
+    if !hook.receives(&task.event) {
+        return Processed::dropped("hook no longer subscribes to this event");
+    }
+    let report = match url_policy::check(&hook.config.url, config.allow_private_targets) {
+        Err(e) => AttemptReport::refused(now, format!("Target refused: {e}")),
+        Ok(_) => {
+            let req = request::build(
+                hook,
+                &task.event_id,
+                task.payload.get(),
+                now,
+                config.delivery_timeout_ms,
+            );
+            attempt::send(http, clock, req).await
+        }
+    };
+    let (next, disable_hook) = match report.verdict {
+        Verdict::Succeeded => (Next::Done, None),
+        Verdict::Gone => (
+            Next::Done,
+            Some("The endpoint answered 410 Gone.".to_string()),
+        ),
+        Verdict::Failed(kind) => {
+            let hint = report
+                .retry_after
+                .as_deref()
+                .and_then(|v| parse_retry_after(v, now));
+            match retry_delay(
+                &config.retry_schedule,
+                hook.config.retries,
+                task.attempt,
+                kind,
+                hint,
+                unit,
+            ) {
+                None => (Next::Done, None),
+                Some(delay) => {
+                    let mut next = task.next_attempt();
+                    if delay > MAX_QUEUE_DELAY_SECS as u64 {
+                        next.not_before_ms = Some(now + delay as i64 * 1000);
+                    }
+                    let delay_seconds = delay.min(MAX_QUEUE_DELAY_SECS as u64) as u32;
+                    (
+                        Next::Retry {
+                            task: next,
+                            delay_seconds,
+                        },
+                        None,
+                    )
+                }
+            }
+        }
+    };
+    Processed {
+        report: Some(report),
+        next,
+        disable_hook,
+        dropped: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::delivery::ports::HttpOutcome;
+    use crate::testing::{hook_for, task_for, FakeHttp, FixedClock};
+    use futures_executor::block_on;
+
+    fn config() -> Config {
+        Config {
+            allow_private_targets: true,
+            retry_schedule: vec![1, 2, 3],
+            ..Config::default()
+        }
+    }
+
+    fn run(task: DeliveryTask, hook: Option<&Hook>, http: &FakeHttp) -> Processed {
+        block_on(process(
+            task,
+            hook,
+            &config(),
+            http,
+            &FixedClock(1_700_000_000_000),
+            0.5,
+        ))
+    }
+
+    #[test]
+    fn success_is_done_after_one_signed_post() {
+        let hook = hook_for("http://127.0.0.1:9/h");
+        let http = FakeHttp::answering(vec![HttpOutcome::Response {
+            status: 204,
+            retry_after: None,
+            body: String::new(),
+        }]);
+        let out = run(task_for(&hook, 1), Some(&hook), &http);
+        assert!(matches!(out.next, Next::Done));
+        assert_eq!(out.report.unwrap().verdict, Verdict::Succeeded);
+        let sent = http.sent();
+        assert_eq!(sent.len(), 1);
+        assert!(sent[0]
+            .headers
+            .iter()
+            .any(|(n, _)| n == "webhook-signature"));
+    }
+
+    #[test]
+    fn failure_is_retried_with_the_next_attempt_number_until_the_schedule_ends() {
+        let hook = hook_for("http://127.0.0.1:9/h");
+        let http = FakeHttp::answering(vec![
+            HttpOutcome::Response {
+                status: 500,
+                retry_after: None,
+                body: "no".into()
+            };
+            4
+        ]);
+        let first = run(task_for(&hook, 1), Some(&hook), &http);
+        match first.next {
+            Next::Retry {
+                task,
+                delay_seconds,
+            } => assert_eq!((task.attempt, delay_seconds), (2, 1)),
+            other => panic!("expected a retry, got {other:?}"),
+        }
+        let last = run(task_for(&hook, 4), Some(&hook), &http);
+        assert!(
+            matches!(last.next, Next::Done),
+            "1 + 3 attempts, then a dead letter"
+        );
+    }
+
+    #[test]
+    fn gone_disables_the_hook_without_retry() {
+        let hook = hook_for("http://127.0.0.1:9/h");
+        let http = FakeHttp::answering(vec![HttpOutcome::Response {
+            status: 410,
+            retry_after: None,
+            body: String::new(),
+        }]);
+        let out = run(task_for(&hook, 1), Some(&hook), &http);
+        assert!(matches!(out.next, Next::Done));
+        assert!(out.disable_hook.is_some());
+    }
+
+    #[test]
+    fn deleted_disabled_or_unsubscribed_hooks_are_not_called() {
+        let mut hook = hook_for("http://127.0.0.1:9/h");
+        let http = FakeHttp::answering(vec![]);
+        assert_eq!(
+            run(task_for(&hook, 1), None, &http).dropped,
+            Some("hook deleted")
+        );
+        hook.enabled = false;
+        assert_eq!(
+            run(task_for(&hook, 1), Some(&hook), &http).dropped,
+            Some("hook disabled")
+        );
+        hook.enabled = true;
+        hook.events = vec!["User.Created".into()];
+        assert!(run(task_for(&hook, 1), Some(&hook), &http)
+            .dropped
+            .is_some());
+        assert!(http.sent().is_empty());
+    }
+
+    #[test]
+    fn private_target_fails_at_send_time_without_a_request() {
+        let hook = hook_for("http://127.0.0.1:9/h");
+        let http = FakeHttp::answering(vec![]);
+        let strict = Config {
+            allow_private_targets: false,
+            ..config()
+        };
+        let out = block_on(process(
+            task_for(&hook, 1),
+            Some(&hook),
+            &strict,
+            &http,
+            &FixedClock(0),
+            0.5,
+        ));
+        assert!(out
+            .report
+            .unwrap()
+            .error
+            .unwrap()
+            .contains("Target refused"));
+        assert!(http.sent().is_empty());
+        assert!(matches!(out.next, Next::Retry { .. }));
+    }
+
+    #[test]
+    fn waits_beyond_the_queue_cap_are_chained() {
+        let hook = hook_for("http://127.0.0.1:9/h");
+        let http = FakeHttp::answering(vec![HttpOutcome::Response {
+            status: 500,
+            retry_after: None,
+            body: String::new(),
+        }]);
+        let long = Config {
+            retry_schedule: vec![100_000],
+            ..config()
+        };
+        let clock = FixedClock(0);
+        let out = block_on(process(
+            task_for(&hook, 1),
+            Some(&hook),
+            &long,
+            &http,
+            &clock,
+            0.5,
+        ));
+        let Next::Retry {
+            task,
+            delay_seconds,
+        } = out.next
+        else {
+            panic!("expected retry")
+        };
+        assert_eq!(delay_seconds, MAX_QUEUE_DELAY_SECS);
+        assert_eq!(task.not_before_ms, Some(100_000_000));
+        // The next hop only waits out the rest, without an attempt.
+        let hop = block_on(process(
+            task,
+            Some(&hook),
+            &long,
+            &http,
+            &FixedClock(43_200_000),
+            0.5,
+        ));
+        assert!(hop.report.is_none());
+        let Next::Retry { delay_seconds, .. } = hop.next else {
+            panic!("expected another hop")
+        };
+        assert_eq!(delay_seconds, 43_200);
+    }
+}

@@ -1,0 +1,33 @@
+//! Fan-out: which hooks receive an event, and the queue tasks for them.
+
+use super::task::DeliveryTask;
+use crate::core::event::Event;
+use crate::core::hook::Hook;
+use crate::core::Result;
+use serde_json::value::RawValue;
+
+/// One task per enabled hook subscribed to the event, in hook order.
+pub fn plan(
+    event: &Event,
+    hooks: &[Hook],
+    mut new_id: impl FnMut() -> String,
+) -> Result<Vec<DeliveryTask>> {
+    let targets: Vec<&Hook> = hooks.iter().filter(|h| h.receives(&event.name)).collect();
+    if targets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let payload =
+        RawValue::from_string(event.json.clone()).map_err(crate::core::Error::internal)?;
+    Ok(targets
+        .into_iter()
+        .map(|hook| DeliveryTask {
+            delivery_id: new_id(),
+            event_id: event.id.clone(),
+            hook_id: hook.id.clone(),
+            event: event.name.clone(),
+            attempt: 1,
+            payload: payload.clone(),
+            not_before_ms: None,
+        })
+        .collect())
+}

@@ -1,0 +1,9 @@
+//! Delivering events: fan-out to hooks, the signed request, one attempt, and what the
+//! queue consumer does next. Talks to the outside only through `ports`.
+
+pub mod attempt;
+pub mod consumer;
+pub mod fanout;
+pub mod ports;
+pub mod request;
+pub mod task;

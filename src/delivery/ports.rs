@@ -1,0 +1,51 @@
+//! The small traits the delivery logic and the API talk through. The Worker implements
+//! them over KV, Queues, D1 and `fetch` (`platform/`); tests use in-memory fakes.
+
+use super::task::DeliveryTask;
+use crate::core::hook::Hook;
+use crate::core::Result;
+
+/// Hook configurations. The whole set is one snapshot, so the ingest path costs one read.
+#[allow(async_fn_in_trait)]
+pub trait HookStore {
+    async fn load(&self) -> Result<Vec<Hook>>;
+    async fn save(&self, hooks: &[Hook]) -> Result<()>;
+}
+
+/// The `DELIVERIES` queue. A task is durable once `enqueue` returns.
+#[allow(async_fn_in_trait)]
+pub trait DeliveryQueue {
+    async fn enqueue(&self, tasks: &[DeliveryTask], delay_seconds: u32) -> Result<()>;
+}
+
+pub trait Clock {
+    fn now_ms(&self) -> i64;
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboundRequest {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub timeout_ms: u32,
+}
+
+/// What came back from one POST. Redirects are never followed, so a 3xx is a `Response`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HttpOutcome {
+    Response {
+        status: u16,
+        retry_after: Option<String>,
+        /// The first 4 KiB of the body (lossy UTF-8).
+        body: String,
+    },
+    /// No response headers within the timeout.
+    Timeout,
+    /// Connection refused or reset, DNS failure, invalid URL...
+    Network(String),
+}
+
+#[allow(async_fn_in_trait)]
+pub trait HttpClient {
+    async fn post(&self, request: OutboundRequest) -> HttpOutcome;
+}

@@ -1,0 +1,65 @@
+//! The queue message: one delivery attempt of one event to one hook.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+/// Carried in the `DELIVERIES` queue as JSON text. Queues have no attempt counter in
+/// workers-rs, so the attempt number travels in the body. The event rides along (≤100 KiB,
+/// under the 128 KB message limit) so an attempt needs no storage read for it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryTask {
+    pub delivery_id: String,
+    pub event_id: String,
+    pub hook_id: String,
+    pub event: String,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    /// The normalised event object without `hookId`, embedded verbatim.
+    pub payload: Box<RawValue>,
+    /// Set when a wait longer than the queue's delay cap is chained over several hops.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_before_ms: Option<i64>,
+}
+
+impl DeliveryTask {
+    pub fn to_json(&self) -> String {
+        // Serialising plain strings and a raw value cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    pub fn next_attempt(&self) -> Self {
+        Self {
+            attempt: self.attempt + 1,
+            not_before_ms: None,
+            ..self.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_with_the_payload_bytes_untouched() {
+        let payload =
+            RawValue::from_string(r#"{"event":"PostSignIn","b":1,"a":2}"#.into()).unwrap();
+        let task = DeliveryTask {
+            delivery_id: "dlv_1".into(),
+            event_id: "evt_1".into(),
+            hook_id: "h".into(),
+            event: "PostSignIn".into(),
+            attempt: 1,
+            payload,
+            not_before_ms: None,
+        };
+        let back = DeliveryTask::from_json(&task.to_json()).unwrap();
+        assert_eq!(back.payload.get(), r#"{"event":"PostSignIn","b":1,"a":2}"#);
+        assert_eq!(back.next_attempt().attempt, 2);
+    }
+}

@@ -1,0 +1,44 @@
+//! The Workers runtime side (wasm only): the ports implemented over KV, Queues and `fetch`,
+//! and the thin entry points.
+
+mod clock;
+mod entry;
+mod fetch;
+mod http;
+mod kv_hooks;
+mod queue;
+
+use crate::api::App;
+use crate::core::config::Config;
+use crate::core::Error;
+use worker::Env;
+
+pub type WorkerApp =
+    App<kv_hooks::KvHookStore, queue::QueueSender, fetch::FetchClient, clock::SystemClock>;
+
+pub const HOOKS_BINDING: &str = "HOOKS";
+pub const QUEUE_BINDING: &str = "DELIVERIES";
+
+/// Reads vars and secrets; bindings and config problems become JSON errors, not panics.
+pub fn config(env: &Env) -> Result<Config, Error> {
+    Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()))
+}
+
+pub fn app(env: &Env) -> Result<WorkerApp, Error> {
+    let binding = |name: &str, e: worker::Error| {
+        Error::unavailable(format!("binding {name} is not configured: {e}"))
+    };
+    Ok(App {
+        config: config(env)?,
+        hooks: kv_hooks::KvHookStore::new(
+            env.kv(HOOKS_BINDING)
+                .map_err(|e| binding(HOOKS_BINDING, e))?,
+        ),
+        queue: queue::QueueSender::new(
+            env.queue(QUEUE_BINDING)
+                .map_err(|e| binding(QUEUE_BINDING, e))?,
+        ),
+        http: fetch::FetchClient,
+        clock: clock::SystemClock,
+    })
+}

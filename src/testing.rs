@@ -1,0 +1,114 @@
+//! In-memory fakes of the ports, for native tests of the delivery logic and the API.
+
+use crate::core::hook::{Hook, HookConfig};
+use crate::core::Result;
+use crate::delivery::ports::{
+    Clock, DeliveryQueue, HookStore, HttpClient, HttpOutcome, OutboundRequest,
+};
+use crate::delivery::task::DeliveryTask;
+use serde_json::value::RawValue;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+
+#[derive(Default)]
+pub struct MemoryHooks(pub RefCell<Vec<Hook>>);
+
+impl HookStore for MemoryHooks {
+    async fn load(&self) -> Result<Vec<Hook>> {
+        Ok(self.0.borrow().clone())
+    }
+    async fn save(&self, hooks: &[Hook]) -> Result<()> {
+        *self.0.borrow_mut() = hooks.to_vec();
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+pub struct MemoryQueue {
+    pub sent: RefCell<Vec<(DeliveryTask, u32)>>,
+    pub fail: Cell<bool>,
+}
+
+impl DeliveryQueue for MemoryQueue {
+    async fn enqueue(&self, tasks: &[DeliveryTask], delay_seconds: u32) -> Result<()> {
+        if self.fail.get() {
+            return Err(crate::core::Error::unavailable("queue down"));
+        }
+        self.sent
+            .borrow_mut()
+            .extend(tasks.iter().map(|t| (t.clone(), delay_seconds)));
+        Ok(())
+    }
+}
+
+/// Answers POSTs from a script and records what was sent.
+#[derive(Default)]
+pub struct FakeHttp {
+    answers: RefCell<VecDeque<HttpOutcome>>,
+    sent: RefCell<Vec<OutboundRequest>>,
+}
+
+impl FakeHttp {
+    pub fn answering(answers: Vec<HttpOutcome>) -> Self {
+        Self {
+            answers: RefCell::new(answers.into()),
+            sent: RefCell::default(),
+        }
+    }
+    pub fn sent(&self) -> Vec<OutboundRequest> {
+        self.sent.borrow().clone()
+    }
+}
+
+impl HttpClient for FakeHttp {
+    async fn post(&self, request: OutboundRequest) -> HttpOutcome {
+        self.sent.borrow_mut().push(request);
+        self.answers
+            .borrow_mut()
+            .pop_front()
+            .unwrap_or(HttpOutcome::Network("no scripted answer".into()))
+    }
+}
+
+pub struct FixedClock(pub i64);
+
+impl Clock for FixedClock {
+    fn now_ms(&self) -> i64 {
+        self.0
+    }
+}
+
+pub fn hook_for(url: &str) -> Hook {
+    Hook {
+        id: "hook00000000000000001".into(),
+        name: "test".into(),
+        event: None,
+        events: vec!["PostSignIn".into()],
+        config: HookConfig {
+            url: url.into(),
+            headers: None,
+            retries: None,
+            timeout_ms: None,
+        },
+        signing_key: "k".repeat(32),
+        retired_keys: vec![],
+        enabled: true,
+        created_at: 0,
+        disabled_reason: None,
+    }
+}
+
+pub fn task_for(hook: &Hook, attempt: u32) -> DeliveryTask {
+    DeliveryTask {
+        delivery_id: "dlv_1".into(),
+        event_id: "evt_1".into(),
+        hook_id: hook.id.clone(),
+        event: "PostSignIn".into(),
+        attempt,
+        payload: RawValue::from_string(
+            r#"{"event":"PostSignIn","createdAt":"2025-01-01T00:00:00.000Z"}"#.into(),
+        )
+        .expect("valid JSON"),
+        not_before_ms: None,
+    }
+}

@@ -1,0 +1,74 @@
+// A loopback HTTP receiver for end-to-end tests: records every request and answers as told,
+// per path: any status, a hang past the timeout, a dropped connection, or a redirect.
+import http from "node:http";
+
+const DEFAULT = { status: 204 };
+
+export async function startReceiver() {
+  const requests = [];
+  const plans = new Map(); // path -> list of behaviours; the last one repeats
+  const waiters = new Set();
+  const sockets = new Set();
+
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      const path = new URL(req.url, "http://x").pathname;
+      const record = { method: req.method, path, headers: req.headers, body: Buffer.concat(chunks), at: Date.now() };
+      requests.push(record);
+      for (const w of waiters) w();
+      const plan = plans.get(path);
+      const behaviour = (plan && (plan.length > 1 ? plan.shift() : plan[0])) || DEFAULT;
+      if (behaviour.drop) return req.socket.destroy();
+      if (behaviour.hang) return; // never answer; closed when the receiver stops
+      const headers = { ...(behaviour.headers || {}) };
+      if (behaviour.redirect) headers.location = behaviour.redirect;
+      res.writeHead(behaviour.status ?? (behaviour.redirect ? 302 : 204), headers);
+      res.end(behaviour.body ?? "");
+    });
+  });
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const base = `http://127.0.0.1:${server.address().port}`;
+
+  return {
+    url: (path = "/hook") => base + path,
+    requests,
+    /** Requests to `path` (all paths when omitted). */
+    received: (path) => requests.filter((r) => path === undefined || r.path === path),
+    /** Answers requests to `path` with these behaviours in order; the last one repeats. */
+    behave(path, ...behaviours) {
+      plans.set(path, behaviours);
+    },
+    /** Resolves once `count` requests reached `path`, or rejects after `timeoutMs`. */
+    waitFor(path, count, timeoutMs = 15000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const got = requests.filter((r) => r.path === path);
+          if (got.length >= count) {
+            cleanup();
+            resolve(got);
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`expected ${count} request(s) on ${path} within ${timeoutMs} ms, got ${requests.filter((r) => r.path === path).length}`));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    async stop() {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}

@@ -1,0 +1,75 @@
+// Runs the built Worker (build/) in workerd through Miniflare, with the bindings of
+// wrangler.toml (local KV, Queues, D1 with migrations applied) and test variables.
+import { Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const ADMIN_TOKEN = "test-admin-token";
+export const INGEST_TOKEN = "test-ingest-token";
+
+export async function startWorker({ vars = {} } = {}) {
+  const { workerOptions, main } = unstable_getMiniflareWorkerOptions(path.join(ROOT, "wrangler.toml"));
+  const output = [];
+  const mf = new Miniflare({
+    ...workerOptions,
+    name: "hookwing",
+    modules: true,
+    scriptPath: main,
+    bindings: {
+      ...workerOptions.bindings,
+      ADMIN_TOKEN,
+      INGEST_TOKEN,
+      ALLOW_PRIVATE_TARGETS: "true",
+      ...vars,
+    },
+    host: "127.0.0.1",
+    port: 0,
+    handleRuntimeStdio(stdout, stderr) {
+      stdout.on("data", (d) => output.push(String(d)));
+      stderr.on("data", (d) => output.push(String(d)));
+    },
+  });
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  await applyMigrations(await mf.getD1Database("DB"));
+
+  const call = async (method, route, { token, body, headers = {} } = {}) => {
+    const init = { method, headers: { ...headers } };
+    if (token) init.headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) {
+      init.body = typeof body === "string" ? body : JSON.stringify(body);
+      init.headers["content-type"] ??= "application/json";
+    }
+    const res = await fetch(url + route, init);
+    const text = await res.text();
+    let json;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, headers: res.headers, text, json };
+  };
+
+  return {
+    url,
+    mf,
+    output,
+    call,
+    admin: (method, route, body) => call(method, route, { token: ADMIN_TOKEN, body }),
+    ingest: (body, query = "") => call("POST", `/api/events${query}`, { token: INGEST_TOKEN, body }),
+    stop: () => mf.dispose(),
+  };
+}
+
+async function applyMigrations(db) {
+  const dir = path.join(ROOT, "migrations");
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
+  for (const file of files) {
+    const sql = await readFile(path.join(dir, file), "utf8");
+    const statements = unstable_splitSqlQuery(sql).filter((s) => s.trim());
+    if (statements.length) await db.batch(statements.map((s) => db.prepare(s)));
+  }
+}
