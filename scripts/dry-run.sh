@@ -6,7 +6,9 @@ cd "$ROOT"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 wrangler deploy --dry-run --outdir "$out" 2>&1 | grep -v "^$"
-raw=$(cat "$out"/* 2>/dev/null | wc -c)
-gz=$(cat "$out"/* 2>/dev/null | gzip -9 | wc -c)
-echo "bundle: $(ls "$out" | tr '\n' ' ')"
-echo "bundle size: ${raw} bytes raw, ${gz} bytes gzip"
+# What is uploaded and run: the JS shim and the wasm module (not source maps).
+files=("$out"/*.js "$out"/*.wasm)
+raw=$(cat "${files[@]}" | wc -c)
+gz=$(cat "${files[@]}" | gzip -9 | wc -c)
+wasm=$(cat "$out"/*.wasm | wc -c)
+echo "bundle size: ${raw} bytes raw (wasm ${wasm}), ${gz} bytes gzip"

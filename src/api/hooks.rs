@@ -10,7 +10,7 @@ impl<H: HookStore, Q: DeliveryQueue, X: HttpClient, C: Clock> App<H, Q, X, C> {
     pub(super) async fn list_hooks(&self, req: &Request) -> Result<Response, Error> {
         self.require_admin(req)?;
         let mut hooks = self.hooks.load().await?;
-        hooks.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        hooks.sort_by_key(|h| std::cmp::Reverse(h.created_at));
         let list: Vec<Value> = hooks.iter().map(|h| h.to_api_json()).collect();
         Ok(Response::json(200, &Value::Array(list)))
     }

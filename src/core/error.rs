@@ -9,8 +9,14 @@ pub struct Error {
     pub status: u16,
     pub code: &'static str,
     pub message: String,
-    pub data: Option<Value>,
-    pub details: Option<Value>,
+    /// Rarely present, so boxed: keeps `Result<_, Error>` small on every path.
+    extra: Option<Box<Extra>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Extra {
+    data: Option<Value>,
+    details: Option<Value>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -21,19 +27,26 @@ impl Error {
             status,
             code,
             message: message.into(),
-            data: None,
-            details: None,
+            extra: None,
         }
     }
 
     pub fn with_data(mut self, data: Value) -> Self {
-        self.data = Some(data);
+        self.extra.get_or_insert_with(Default::default).data = Some(data);
         self
     }
 
     pub fn with_details(mut self, details: Value) -> Self {
-        self.details = Some(details);
+        self.extra.get_or_insert_with(Default::default).details = Some(details);
         self
+    }
+
+    pub fn data(&self) -> Option<&Value> {
+        self.extra.as_ref().and_then(|e| e.data.as_ref())
+    }
+
+    pub fn details(&self) -> Option<&Value> {
+        self.extra.as_ref().and_then(|e| e.details.as_ref())
     }
 
     /// 400 `guard.invalid_input`, with `details` naming the offending field.
@@ -108,10 +121,10 @@ impl Error {
 
     pub fn to_json(&self) -> Value {
         let mut body = json!({ "code": self.code, "message": self.message });
-        if let Some(data) = &self.data {
+        if let Some(data) = self.data() {
             body["data"] = data.clone();
         }
-        if let Some(details) = &self.details {
+        if let Some(details) = self.details() {
             body["details"] = details.clone();
         }
         body

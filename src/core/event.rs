@@ -229,7 +229,8 @@ mod tests {
         assert_eq!(
             ingest(r#"[{"event":"PostSignIn"},{"event":1}]"#)
                 .unwrap_err()
-                .details
+                .details()
+                .cloned()
                 .unwrap()[0]["path"],
             "[1].event"
         );

@@ -393,7 +393,7 @@ mod tests {
         for (body, field) in cases {
             let err = parse(body.clone()).unwrap_err();
             assert_eq!(err.code, "guard.invalid_input", "{body}");
-            assert_eq!(err.details.unwrap()[0]["path"], field, "{body}");
+            assert_eq!(err.details().unwrap()[0]["path"], field, "{body}");
         }
     }
 

@@ -8,6 +8,8 @@ use crate::delivery::ports::{DeliveryQueue, HookStore};
 use crate::delivery::task::DeliveryTask;
 use worker::{console_error, console_log, event, Context, Env, MessageBatch, MessageExt};
 
+const DEAD_LETTER_QUEUE: &str = "hookwing-deliveries-dlq";
+
 #[event(start)]
 fn start() {
     // A panic in wasm poisons the isolate; at least make it legible in the logs.
@@ -27,6 +29,19 @@ async fn fetch(req: worker::Request, env: Env, _ctx: Context) -> worker::Result<
 /// bad message never makes the whole batch redeliver.
 #[event(queue)]
 async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> worker::Result<()> {
+    if batch.queue() == DEAD_LETTER_QUEUE {
+        // Messages the consumer could not process at all. Until the D1 delivery log records
+        // them as failed deliveries, they are at least never silently dropped from the logs.
+        for message in batch.raw_iter() {
+            console_error!(
+                "dead letter {}: {}",
+                message.id(),
+                message.body().as_string().unwrap_or_default()
+            );
+            message.ack();
+        }
+        return Ok(());
+    }
     let app = match app(&env) {
         Ok(app) => app,
         Err(err) => {
