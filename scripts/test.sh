@@ -16,8 +16,8 @@ cargo clippy --locked --target wasm32-unknown-unknown -- -D warnings
 echo "== Build the Worker"
 bash scripts/build.sh
 
-echo "== End-to-end tests (workerd via Miniflare, loopback receiver)"
-node --test --test-concurrency=1 tests/
-
 echo "== wrangler deploy --dry-run"
 bash scripts/dry-run.sh
+
+echo "== End-to-end tests (workerd via Miniflare, loopback receiver)"
+node --test --test-concurrency=1 tests/
