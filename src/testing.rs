@@ -3,7 +3,8 @@
 use crate::core::hook::{Hook, HookConfig};
 use crate::core::Result;
 use crate::delivery::ports::{
-    Clock, DeliveryQueue, HookStore, HttpClient, HttpOutcome, OutboundRequest,
+    Clock, DeliveryLog, DeliveryQueue, ExecutionStats, HookStore, HttpClient, HttpOutcome,
+    OutboundRequest, Platform,
 };
 use crate::delivery::task::DeliveryTask;
 use serde_json::value::RawValue;
@@ -70,11 +71,50 @@ impl HttpClient for FakeHttp {
     }
 }
 
-pub struct FixedClock(pub i64);
+/// Stats served from a fixed table.
+#[derive(Default)]
+pub struct MemoryLog {
+    pub stats: RefCell<Vec<(String, ExecutionStats)>>,
+}
+
+impl DeliveryLog for MemoryLog {
+    async fn stats(
+        &self,
+        hook_id: Option<&str>,
+        _since_ms: i64,
+    ) -> Result<Vec<(String, ExecutionStats)>> {
+        Ok(self
+            .stats
+            .borrow()
+            .iter()
+            .filter(|(id, _)| hook_id.is_none_or(|h| h == id))
+            .cloned()
+            .collect())
+    }
+}
+
+pub struct TestPlatform;
+
+impl Platform for TestPlatform {
+    type Hooks = MemoryHooks;
+    type Queue = MemoryQueue;
+    type Http = FakeHttp;
+    type Clock = FixedClock;
+    type Log = MemoryLog;
+}
+
+/// A clock that stands still until a test moves it.
+pub struct FixedClock(pub Cell<i64>);
+
+impl FixedClock {
+    pub fn at(ms: i64) -> Self {
+        Self(Cell::new(ms))
+    }
+}
 
 impl Clock for FixedClock {
     fn now_ms(&self) -> i64 {
-        self.0
+        self.0.get()
     }
 }
 

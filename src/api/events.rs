@@ -5,10 +5,10 @@ use super::{App, Request, Response};
 use crate::core::event::parse_ingest;
 use crate::core::{ids, Error};
 use crate::delivery::fanout;
-use crate::delivery::ports::{Clock, DeliveryQueue, HookStore, HttpClient};
+use crate::delivery::ports::{Clock, DeliveryQueue, HookStore, Platform};
 use serde_json::{json, Value};
 
-impl<H: HookStore, Q: DeliveryQueue, X: HttpClient, C: Clock> App<H, Q, X, C> {
+impl<P: Platform> App<P> {
     pub(super) async fn ingest_events(&self, req: &Request) -> Result<Response, Error> {
         self.require_ingest(req)?;
         let ingest = parse_ingest(&req.body, self.clock.now_ms(), ids::event_id)?;

@@ -1,18 +1,76 @@
 //! `/api/hooks`: Logto's hook management API over the hook store.
 
+use super::pagination;
 use super::{App, Request, Response};
-use crate::core::hook::parse_new_hook;
+use crate::core::hook::{parse_grace_period, parse_hook_patch, parse_new_hook, Hook};
 use crate::core::{ids, Error};
-use crate::delivery::ports::{Clock, DeliveryQueue, HookStore, HttpClient};
-use serde_json::Value;
+use crate::delivery::ports::{Clock, DeliveryLog, ExecutionStats, HookStore, Platform};
+use serde_json::{json, Value};
 
-impl<H: HookStore, Q: DeliveryQueue, X: HttpClient, C: Clock> App<H, Q, X, C> {
+const STATS_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Logto's `yes()`: `1`, `true`, `y`, `yes`, `yep`, `yeah`, case-insensitive.
+fn yes(value: Option<&str>) -> bool {
+    value.is_some_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "1" | "true" | "y" | "yes" | "yep" | "yeah"
+        )
+    })
+}
+
+impl<P: Platform> App<P> {
+    async fn with_stats(&self, hooks: &[Hook], req: &Request) -> Result<Vec<Value>, Error> {
+        if !yes(req.query("includeExecutionStats")) {
+            return Ok(hooks.iter().map(Hook::to_api_json).collect());
+        }
+        let since = self.clock.now_ms() - STATS_WINDOW_MS;
+        let only = (hooks.len() == 1).then(|| hooks[0].id.as_str());
+        let stats = self.log.stats(only, since).await?;
+        Ok(hooks
+            .iter()
+            .map(|h| {
+                let s = stats
+                    .iter()
+                    .find(|(id, _)| *id == h.id)
+                    .map(|(_, s)| *s)
+                    .unwrap_or(ExecutionStats::default());
+                let mut v = h.to_api_json();
+                v["executionStats"] = json!(s);
+                v
+            })
+            .collect())
+    }
+
+    async fn find_hook(
+        &self,
+        id: &str,
+        not_found: fn(&str) -> Error,
+    ) -> Result<(Vec<Hook>, usize), Error> {
+        let hooks = self.hooks.load().await?;
+        let index = hooks
+            .iter()
+            .position(|h| h.id == id)
+            .ok_or_else(|| not_found(id))?;
+        Ok((hooks, index))
+    }
+
     pub(super) async fn list_hooks(&self, req: &Request) -> Result<Response, Error> {
         self.require_admin(req)?;
+        let page = pagination::parse(req, false)?;
         let mut hooks = self.hooks.load().await?;
         hooks.sort_by_key(|h| std::cmp::Reverse(h.created_at));
-        let list: Vec<Value> = hooks.iter().map(|h| h.to_api_json()).collect();
-        Ok(Response::json(200, &Value::Array(list)))
+        let Some(page) = page else {
+            return Ok(Response::json(
+                200,
+                &Value::Array(self.with_stats(&hooks, req).await?),
+            ));
+        };
+        let list = self.with_stats(page.slice(&hooks), req).await?;
+        let mut resp = Response::json(200, &Value::Array(list));
+        resp.headers
+            .extend(pagination::headers(req, page, hooks.len()));
+        Ok(resp)
     }
 
     pub(super) async fn create_hook(&self, req: &Request) -> Result<Response, Error> {
@@ -27,30 +85,55 @@ impl<H: HookStore, Q: DeliveryQueue, X: HttpClient, C: Clock> App<H, Q, X, C> {
 
     pub(super) async fn get_hook(&self, req: &Request, id: &str) -> Result<Response, Error> {
         self.require_admin(req)?;
-        let hooks = self.hooks.load().await?;
-        let hook = hooks
-            .iter()
-            .find(|h| h.id == id)
-            .ok_or_else(|| Error::hook_not_found(id))?;
-        Ok(Response::json(200, &hook.to_api_json()))
+        let (hooks, i) = self.find_hook(id, Error::hook_not_found).await?;
+        let mut one = self.with_stats(&hooks[i..=i], req).await?;
+        Ok(Response::json(200, &one.remove(0)))
+    }
+
+    pub(super) async fn patch_hook(&self, req: &Request, id: &str) -> Result<Response, Error> {
+        self.require_admin(req)?;
+        let patch = parse_hook_patch(&req.json()?, self.config.allow_private_targets)?;
+        let (mut hooks, i) = self.find_hook(id, Error::entity_not_exists).await?;
+        patch.apply(&mut hooks[i]);
+        self.hooks.save(&hooks).await?;
+        Ok(Response::json(200, &hooks[i].to_api_json()))
+    }
+
+    pub(super) async fn delete_hook(&self, req: &Request, id: &str) -> Result<Response, Error> {
+        self.require_admin(req)?;
+        let (mut hooks, i) = self.find_hook(id, Error::entity_not_found).await?;
+        hooks.remove(i);
+        self.hooks.save(&hooks).await?;
+        Ok(Response::empty(204))
+    }
+
+    pub(super) async fn regenerate_signing_key(
+        &self,
+        req: &Request,
+        id: &str,
+    ) -> Result<Response, Error> {
+        self.require_admin(req)?;
+        let grace = parse_grace_period(&req.json()?)?;
+        let (mut hooks, i) = self.find_hook(id, Error::entity_not_exists).await?;
+        hooks[i].rotate_signing_key(ids::signing_key(), self.clock.now_ms(), grace);
+        self.hooks.save(&hooks).await?;
+        Ok(Response::json(200, &hooks[i].to_api_json()))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{app, call};
+    use super::super::test_support::{app, call, call_full};
+    use crate::delivery::ports::ExecutionStats;
     use serde_json::json;
+
+    const HOOK: &str =
+        r#"{"name":"crm","events":["PostSignIn"],"config":{"url":"http://127.0.0.1:9/h"}}"#;
 
     #[test]
     fn created_hook_is_listed_and_readable() {
         let app = app();
-        let (status, hook) = call(
-            &app,
-            "POST",
-            "/api/hooks",
-            Some("admin"),
-            r#"{"name":"crm","events":["PostSignIn"],"config":{"url":"http://127.0.0.1:9/h"}}"#,
-        );
+        let (status, hook) = call(&app, "POST", "/api/hooks", Some("admin"), HOOK);
         assert_eq!(status, 201);
         let id = hook["id"].as_str().unwrap();
         let (status, list) = call(&app, "GET", "/api/hooks", Some("admin"), "");
@@ -61,21 +144,173 @@ mod tests {
     }
 
     #[test]
+    fn list_is_newest_first_and_paginates_with_headers() {
+        let app = app();
+        let mut ids = Vec::new();
+        for t in 0..3 {
+            app.clock.0.set(1_000 + t);
+            ids.push(call(&app, "POST", "/api/hooks", Some("admin"), HOOK).1["id"].clone());
+        }
+        let (_, all) = call(&app, "GET", "/api/hooks", Some("admin"), "");
+        assert_eq!(
+            all.as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h["id"].clone())
+                .collect::<Vec<_>>(),
+            vec![ids[2].clone(), ids[1].clone(), ids[0].clone()]
+        );
+        let resp = call_full(
+            &app,
+            "GET",
+            "/api/hooks?page=2&page_size=2",
+            Some("admin"),
+            "",
+        );
+        let body: serde_json::Value = serde_json::from_slice(&resp.body).unwrap();
+        assert_eq!(body.as_array().unwrap().len(), 1);
+        assert_eq!(body[0]["id"], ids[0]);
+        let header = |n: &str| {
+            resp.headers
+                .iter()
+                .find(|(k, _)| k == n)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(header("total-number").as_deref(), Some("3"));
+        assert!(header("link").unwrap().contains("rel=\"prev\""));
+        let (status, err) = call(&app, "GET", "/api/hooks?page_size=101", Some("admin"), "");
+        assert_eq!(
+            (status, err["code"].as_str()),
+            (400, Some("guard.invalid_pagination"))
+        );
+    }
+
+    #[test]
+    fn execution_stats_come_from_the_delivery_log_when_asked() {
+        let app = app();
+        let (_, hook) = call(&app, "POST", "/api/hooks", Some("admin"), HOOK);
+        let id = hook["id"].as_str().unwrap().to_string();
+        app.log.stats.borrow_mut().push((
+            id.clone(),
+            ExecutionStats {
+                request_count: 5,
+                success_count: 3,
+            },
+        ));
+        let (_, plain) = call(&app, "GET", "/api/hooks", Some("admin"), "");
+        assert!(plain[0].get("executionStats").is_none());
+        let (_, list) = call(
+            &app,
+            "GET",
+            "/api/hooks?includeExecutionStats=yes",
+            Some("admin"),
+            "",
+        );
+        assert_eq!(
+            list[0]["executionStats"],
+            json!({"requestCount":5,"successCount":3})
+        );
+        let (_, one) = call(
+            &app,
+            "GET",
+            &format!("/api/hooks/{id}?includeExecutionStats=true"),
+            Some("admin"),
+            "",
+        );
+        assert_eq!(one["executionStats"]["requestCount"], 5);
+        let (_, off) = call(
+            &app,
+            "GET",
+            &format!("/api/hooks/{id}?includeExecutionStats=false"),
+            Some("admin"),
+            "",
+        );
+        assert!(off.get("executionStats").is_none());
+    }
+
+    #[test]
+    fn patch_delete_and_rotate_use_logtos_not_found_codes() {
+        let app = app();
+        for (method, path, code) in [
+            ("PATCH", "/api/hooks/nope", "entity.not_exists"),
+            ("DELETE", "/api/hooks/nope", "entity.not_found"),
+            ("PATCH", "/api/hooks/nope/signing-key", "entity.not_exists"),
+            ("GET", "/api/hooks/nope", "entity.not_exists_with_id"),
+        ] {
+            let (status, body) = call(&app, method, path, Some("admin"), "{}");
+            assert_eq!(
+                (status, body["code"].as_str()),
+                (404, Some(code)),
+                "{method} {path}"
+            );
+        }
+    }
+
+    #[test]
+    fn patch_then_delete() {
+        let app = app();
+        let (_, hook) = call(&app, "POST", "/api/hooks", Some("admin"), HOOK);
+        let path = format!("/api/hooks/{}", hook["id"].as_str().unwrap());
+        let (status, patched) = call(
+            &app,
+            "PATCH",
+            &path,
+            Some("admin"),
+            r#"{"enabled":false,"name":"renamed"}"#,
+        );
+        assert_eq!(
+            (status, &patched["name"], &patched["enabled"]),
+            (200, &json!("renamed"), &json!(false))
+        );
+        assert_eq!(
+            patched["signingKey"], hook["signingKey"],
+            "PATCH never changes the key"
+        );
+        let (status, _) = call(&app, "DELETE", &path, Some("admin"), "");
+        assert_eq!(status, 204);
+        assert_eq!(call(&app, "GET", &path, Some("admin"), "").0, 404);
+    }
+
+    #[test]
+    fn regenerating_the_key_changes_key_and_secret() {
+        let app = app();
+        let (_, hook) = call(&app, "POST", "/api/hooks", Some("admin"), HOOK);
+        let path = format!("/api/hooks/{}/signing-key", hook["id"].as_str().unwrap());
+        let (status, rotated) = call(
+            &app,
+            "PATCH",
+            &path,
+            Some("admin"),
+            r#"{"gracePeriodSeconds":3600}"#,
+        );
+        assert_eq!(status, 200);
+        assert_ne!(rotated["signingKey"], hook["signingKey"]);
+        assert_ne!(rotated["signingSecret"], hook["signingSecret"]);
+        let stored = app.hooks.0.borrow()[0].clone();
+        assert_eq!(
+            stored.retired_keys[0].key,
+            hook["signingKey"].as_str().unwrap()
+        );
+        let (status, err) = call(
+            &app,
+            "PATCH",
+            &path,
+            Some("admin"),
+            r#"{"gracePeriodSeconds":999999999}"#,
+        );
+        assert_eq!(
+            (status, err["code"].as_str()),
+            (400, Some("guard.invalid_input"))
+        );
+    }
+
+    #[test]
     fn management_routes_need_the_admin_token_not_the_ingest_token() {
         let app = app();
         for token in [None, Some("ingest"), Some("wrong")] {
             let (status, body) = call(&app, "GET", "/api/hooks", token, "");
             assert_eq!((status, &body["code"]), (401, &json!("auth.unauthorized")));
         }
-    }
-
-    #[test]
-    fn unknown_hook_is_404_entity_not_exists_with_id() {
-        let (status, body) = call(&app(), "GET", "/api/hooks/nope", Some("admin"), "");
-        assert_eq!(
-            (status, body["code"].as_str()),
-            (404, Some("entity.not_exists_with_id"))
-        );
     }
 
     #[test]

@@ -2,20 +2,25 @@
 //! calls `App::handle`, and turns the `api::Response` back. Errors are mapped to JSON here,
 //! once.
 
+mod catalog;
 mod events;
 mod health;
 mod hooks;
+pub mod openapi;
+mod pagination;
 pub mod router;
 
 use crate::core::config::Config;
 use crate::core::Error;
-use crate::delivery::ports::{Clock, DeliveryQueue, HookStore, HttpClient};
+use crate::delivery::ports::Platform;
 use router::Route;
 use serde_json::Value;
 
 #[derive(Debug, Clone, Default)]
 pub struct Request {
     pub method: String,
+    /// `scheme://host[:port]`, for absolute links.
+    pub origin: String,
     pub path: String,
     pub query: Vec<(String, String)>,
     /// Header names in lowercase.
@@ -77,15 +82,16 @@ impl Response {
 }
 
 /// The Worker's services, behind the ports.
-pub struct App<H, Q, X, C> {
+pub struct App<P: Platform> {
     pub config: Config,
-    pub hooks: H,
-    pub queue: Q,
-    pub http: X,
-    pub clock: C,
+    pub hooks: P::Hooks,
+    pub queue: P::Queue,
+    pub http: P::Http,
+    pub clock: P::Clock,
+    pub log: P::Log,
 }
 
-impl<H: HookStore, Q: DeliveryQueue, X: HttpClient, C: Clock> App<H, Q, X, C> {
+impl<P: Platform> App<P> {
     pub async fn handle(&self, req: Request) -> Response {
         match self.dispatch(&req).await {
             Ok(resp) => resp,
@@ -98,9 +104,14 @@ impl<H: HookStore, Q: DeliveryQueue, X: HttpClient, C: Clock> App<H, Q, X, C> {
         let id = params.first().copied().unwrap_or_default();
         match route {
             Route::Health => Ok(health::health()),
+            Route::OpenApi => Ok(openapi::document()),
+            Route::Catalog => Ok(catalog::catalog()),
             Route::ListHooks => self.list_hooks(req).await,
             Route::CreateHook => self.create_hook(req).await,
             Route::GetHook => self.get_hook(req, id).await,
+            Route::PatchHook => self.patch_hook(req, id).await,
+            Route::DeleteHook => self.delete_hook(req, id).await,
+            Route::RegenerateSigningKey => self.regenerate_signing_key(req, id).await,
             Route::IngestEvents => self.ingest_events(req).await,
         }
     }
@@ -125,9 +136,9 @@ impl<H: HookStore, Q: DeliveryQueue, X: HttpClient, C: Clock> App<H, Q, X, C> {
 #[cfg(test)]
 pub(crate) mod test_support {
     use super::*;
-    use crate::testing::{FakeHttp, FixedClock, MemoryHooks, MemoryQueue};
+    use crate::testing::{FakeHttp, FixedClock, MemoryHooks, MemoryLog, MemoryQueue, TestPlatform};
 
-    pub type TestApp = App<MemoryHooks, MemoryQueue, FakeHttp, FixedClock>;
+    pub type TestApp = App<TestPlatform>;
 
     pub fn app() -> TestApp {
         App {
@@ -140,7 +151,8 @@ pub(crate) mod test_support {
             hooks: MemoryHooks::default(),
             queue: MemoryQueue::default(),
             http: FakeHttp::default(),
-            clock: FixedClock(1_755_777_600_000),
+            clock: FixedClock::at(1_755_777_600_000),
+            log: MemoryLog::default(),
         }
     }
 
@@ -151,6 +163,22 @@ pub(crate) mod test_support {
         token: Option<&str>,
         body: &str,
     ) -> (u16, Value) {
+        let resp = call_full(app, method, path, token, body);
+        let json = if resp.body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&resp.body).unwrap()
+        };
+        (resp.status, json)
+    }
+
+    pub fn call_full(
+        app: &TestApp,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &str,
+    ) -> Response {
         let mut headers = Vec::new();
         if let Some(t) = token {
             headers.push(("authorization".to_string(), format!("Bearer {t}")));
@@ -166,17 +194,12 @@ pub(crate) mod test_support {
             .collect();
         let req = Request {
             method: method.into(),
+            origin: "http://hookwing.test".into(),
             path: path.into(),
             query,
             headers,
             body: body.as_bytes().to_vec(),
         };
-        let resp = futures_executor::block_on(app.handle(req));
-        let json = if resp.body.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&resp.body).unwrap()
-        };
-        (resp.status, json)
+        futures_executor::block_on(app.handle(req))
     }
 }

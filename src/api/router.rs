@@ -5,18 +5,33 @@ use crate::core::Error;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
     Health,
+    OpenApi,
+    Catalog,
     ListHooks,
     CreateHook,
     GetHook,
+    PatchHook,
+    DeleteHook,
+    RegenerateSigningKey,
     IngestEvents,
 }
 
-/// (method, path pattern, route). `:name` segments capture one path segment.
+/// (method, path pattern, route). `:name` segments capture one path segment. Every entry
+/// must also be in `openapi.json` (a test checks both directions).
 pub const ROUTES: &[(&str, &str, Route)] = &[
     ("GET", "/api/health", Route::Health),
+    ("GET", "/api/openapi.json", Route::OpenApi),
+    ("GET", "/api/events/catalog", Route::Catalog),
     ("GET", "/api/hooks", Route::ListHooks),
     ("POST", "/api/hooks", Route::CreateHook),
     ("GET", "/api/hooks/:id", Route::GetHook),
+    ("PATCH", "/api/hooks/:id", Route::PatchHook),
+    ("DELETE", "/api/hooks/:id", Route::DeleteHook),
+    (
+        "PATCH",
+        "/api/hooks/:id/signing-key",
+        Route::RegenerateSigningKey,
+    ),
     ("POST", "/api/events", Route::IngestEvents),
 ];
 
@@ -74,7 +89,19 @@ mod tests {
     fn unknown_paths_are_404_and_wrong_methods_405() {
         assert_eq!(resolve("GET", "/api/nope").unwrap_err().status, 404);
         assert_eq!(resolve("GET", "/api/hooks/a/b/c").unwrap_err().status, 404);
+        assert_eq!(
+            resolve("GET", "/api/hooks//signing-key")
+                .unwrap_err()
+                .status,
+            404
+        );
         assert_eq!(resolve("DELETE", "/api/health").unwrap_err().status, 405);
+        assert_eq!(
+            resolve("GET", "/api/hooks/x/signing-key")
+                .unwrap_err()
+                .status,
+            405
+        );
         assert_eq!(resolve("PUT", "/api/events").unwrap_err().status, 405);
     }
 

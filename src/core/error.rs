@@ -102,6 +102,26 @@ impl Error {
         .with_data(json!({ "id": id }))
     }
 
+    /// Logto answers PATCH on an unknown hook with this code.
+    pub fn entity_not_exists(id: &str) -> Self {
+        Self::new(
+            404,
+            "entity.not_exists",
+            format!("The hook with ID `{id}` does not exist."),
+        )
+        .with_data(json!({ "id": id }))
+    }
+
+    /// Logto answers DELETE on an unknown hook with this code.
+    pub fn entity_not_found(id: &str) -> Self {
+        Self::new(
+            404,
+            "entity.not_found",
+            format!("The hook with ID `{id}` was not found."),
+        )
+        .with_data(json!({ "id": id }))
+    }
+
     /// A storage, queue or runtime failure: nothing the client did wrong.
     pub fn internal(context: impl fmt::Display) -> Self {
         Self::new(

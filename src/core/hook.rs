@@ -163,6 +163,106 @@ pub fn parse_new_hook(body: &Value, allow_private: bool) -> Result<NewHook, Erro
     })
 }
 
+/// Validated body of `PATCH /api/hooks/:id`: only the fields sent change; `config` replaces
+/// the whole config, as in Logto.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HookPatch {
+    pub name: Option<String>,
+    pub events: Option<Vec<String>>,
+    pub event: Option<Option<String>>,
+    pub config: Option<HookConfig>,
+    pub enabled: Option<bool>,
+}
+
+pub fn parse_hook_patch(body: &Value, allow_private: bool) -> Result<HookPatch, Error> {
+    let obj = body
+        .as_object()
+        .ok_or_else(|| Error::invalid_input("body", "must be a JSON object"))?;
+    Ok(HookPatch {
+        name: obj.get("name").map(parse_name).transpose()?,
+        events: obj.get("events").map(parse_events).transpose()?,
+        event: match obj.get("event") {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(v) => Some(Some(parse_event_name("event", v)?)),
+        },
+        config: obj
+            .get("config")
+            .map(|c| parse_config(c, allow_private))
+            .transpose()?,
+        enabled: obj
+            .get("enabled")
+            .map(|v| {
+                v.as_bool()
+                    .ok_or_else(|| Error::invalid_input("enabled", "must be a boolean"))
+            })
+            .transpose()?,
+    })
+}
+
+impl HookPatch {
+    pub fn apply(self, hook: &mut Hook) {
+        if let Some(name) = self.name {
+            hook.name = name;
+        }
+        if let Some(events) = self.events {
+            hook.events = events;
+        }
+        if let Some(event) = self.event {
+            hook.event = event;
+        }
+        if let Some(config) = self.config {
+            hook.config = config;
+        }
+        if let Some(enabled) = self.enabled {
+            hook.enabled = enabled;
+            if enabled {
+                // Re-enabling clears why it was disabled (and, with it, the failure clock).
+                hook.disabled_reason = None;
+            }
+        }
+    }
+}
+
+/// Most keys kept signing after rotations (Svix keeps 10).
+pub const MAX_RETIRED_KEYS: usize = 10;
+pub const MAX_GRACE_PERIOD_SECS: u64 = 604_800;
+
+impl Hook {
+    /// Replaces the signing key. With a grace period the old key keeps signing
+    /// `webhook-signature` until it expires, so receivers can roll over without failures.
+    pub fn rotate_signing_key(&mut self, new_key: String, now_ms: i64, grace_secs: u64) {
+        let old = std::mem::replace(&mut self.signing_key, new_key);
+        self.retired_keys.retain(|k| k.expires_at > now_ms);
+        if grace_secs > 0 {
+            self.retired_keys.insert(
+                0,
+                RetiredKey {
+                    key: old,
+                    expires_at: now_ms + grace_secs as i64 * 1000,
+                },
+            );
+        }
+        self.retired_keys.truncate(MAX_RETIRED_KEYS);
+    }
+}
+
+/// `{gracePeriodSeconds?: 0–604800}`; an empty body means no grace period.
+pub fn parse_grace_period(body: &Value) -> Result<u64, Error> {
+    let obj = body
+        .as_object()
+        .ok_or_else(|| Error::invalid_input("body", "must be a JSON object"))?;
+    match obj.get("gracePeriodSeconds") {
+        None | Some(Value::Null) => Ok(0),
+        Some(v) => v
+            .as_u64()
+            .filter(|n| *n <= MAX_GRACE_PERIOD_SECS)
+            .ok_or_else(|| {
+                Error::invalid_input("gracePeriodSeconds", "must be an integer from 0 to 604800")
+            }),
+    }
+}
+
 fn parse_name(v: &Value) -> Result<String, Error> {
     let s = v
         .as_str()
@@ -432,6 +532,86 @@ mod tests {
         h.event = Some("PostRegister".into());
         assert!(h.receives("PostRegister"));
         assert!(!h.receives("PostSignIn"));
+    }
+
+    #[test]
+    fn patch_changes_only_sent_fields_and_replaces_config() {
+        let mut h = sample_hook();
+        h.config.headers = Some(IndexMap::from([("x".to_string(), "y".to_string())]));
+        let patch = parse_hook_patch(
+            &json!({"name":"new","config":{"url":"https://other.example"}}),
+            false,
+        )
+        .unwrap();
+        patch.apply(&mut h);
+        assert_eq!(h.name, "new");
+        assert_eq!(h.events, vec!["PostSignIn"]);
+        assert_eq!(h.config.url, "https://other.example");
+        assert_eq!(h.config.headers, None, "config is replaced as a whole");
+    }
+
+    #[test]
+    fn patch_validates_like_create_and_allows_null_event() {
+        assert_eq!(
+            parse_hook_patch(&json!({"events":[]}), false)
+                .unwrap_err()
+                .code,
+            "guard.invalid_input"
+        );
+        assert_eq!(
+            parse_hook_patch(&json!({"name":7}), false)
+                .unwrap_err()
+                .code,
+            "guard.invalid_input"
+        );
+        assert_eq!(
+            parse_hook_patch(&json!({"event":null}), false)
+                .unwrap()
+                .event,
+            Some(None)
+        );
+        assert_eq!(
+            parse_hook_patch(&json!({}), false).unwrap(),
+            HookPatch::default()
+        );
+    }
+
+    #[test]
+    fn re_enabling_clears_the_disabled_reason() {
+        let mut h = sample_hook();
+        h.enabled = false;
+        h.disabled_reason = Some("410".into());
+        parse_hook_patch(&json!({"enabled":true}), false)
+            .unwrap()
+            .apply(&mut h);
+        assert!(h.enabled && h.disabled_reason.is_none());
+    }
+
+    #[test]
+    fn rotation_keeps_the_old_key_only_with_a_grace_period() {
+        let mut h = sample_hook();
+        let first = h.signing_key.clone();
+        h.rotate_signing_key("B".repeat(32), 1_000, 0);
+        assert!(h.retired_keys.is_empty());
+        h.rotate_signing_key("C".repeat(32), 1_000, 60);
+        assert_eq!(h.retired_keys[0].key, "B".repeat(32));
+        assert_eq!(h.retired_keys[0].expires_at, 61_000);
+        assert_ne!(h.signing_key, first);
+        for i in 0..20 {
+            h.rotate_signing_key(format!("{i:032}"), 1_000, 60);
+        }
+        assert_eq!(h.retired_keys.len(), MAX_RETIRED_KEYS);
+    }
+
+    #[test]
+    fn grace_period_is_bounded() {
+        assert_eq!(parse_grace_period(&json!({})).unwrap(), 0);
+        assert_eq!(
+            parse_grace_period(&json!({"gracePeriodSeconds":604800})).unwrap(),
+            604_800
+        );
+        assert!(parse_grace_period(&json!({"gracePeriodSeconds":604801})).is_err());
+        assert!(parse_grace_period(&json!({"gracePeriodSeconds":-1})).is_err());
     }
 
     #[test]

@@ -156,7 +156,7 @@ mod tests {
             hook,
             &config(),
             http,
-            &FixedClock(1_700_000_000_000),
+            &FixedClock::at(1_700_000_000_000),
             0.5,
         ))
     }
@@ -253,7 +253,7 @@ mod tests {
             Some(&hook),
             &strict,
             &http,
-            &FixedClock(0),
+            &FixedClock::at(0),
             0.5,
         ));
         assert!(out
@@ -278,7 +278,7 @@ mod tests {
             retry_schedule: vec![100_000],
             ..config()
         };
-        let clock = FixedClock(0);
+        let clock = FixedClock::at(0);
         let out = block_on(process(
             task_for(&hook, 1),
             Some(&hook),
@@ -302,7 +302,7 @@ mod tests {
             Some(&hook),
             &long,
             &http,
-            &FixedClock(43_200_000),
+            &FixedClock::at(43_200_000),
             0.5,
         ));
         assert!(hop.report.is_none());

@@ -49,3 +49,31 @@ pub enum HttpOutcome {
 pub trait HttpClient {
     async fn post(&self, request: OutboundRequest) -> HttpOutcome;
 }
+
+/// Requests and successes of one hook over a window (Logto's `executionStats`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecutionStats {
+    pub request_count: u64,
+    pub success_count: u64,
+}
+
+/// The delivery log in D1: deliveries and their attempts.
+#[allow(async_fn_in_trait)]
+pub trait DeliveryLog {
+    /// Attempt counts per hook since `since_ms` (all hooks when `hook_id` is `None`).
+    async fn stats(
+        &self,
+        hook_id: Option<&str>,
+        since_ms: i64,
+    ) -> Result<Vec<(String, ExecutionStats)>>;
+}
+
+/// The set of ports one deployment provides: the Worker's bindings, or test fakes.
+pub trait Platform {
+    type Hooks: HookStore;
+    type Queue: DeliveryQueue;
+    type Http: HttpClient;
+    type Clock: Clock;
+    type Log: DeliveryLog;
+}

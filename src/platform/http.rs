@@ -8,6 +8,7 @@ pub async fn to_api(mut req: Request) -> worker::Result<api::Request> {
     let body = req.bytes().await.unwrap_or_default();
     Ok(api::Request {
         method: req.method().to_string(),
+        origin: url.origin().ascii_serialization(),
         path: url.path().to_string(),
         query: url
             .query_pairs()

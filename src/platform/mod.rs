@@ -2,6 +2,7 @@
 //! and the thin entry points.
 
 mod clock;
+mod d1_log;
 mod entry;
 mod fetch;
 mod http;
@@ -11,13 +12,25 @@ mod queue;
 use crate::api::App;
 use crate::core::config::Config;
 use crate::core::Error;
+use crate::delivery::ports::Platform;
 use worker::Env;
 
-pub type WorkerApp =
-    App<kv_hooks::KvHookStore, queue::QueueSender, fetch::FetchClient, clock::SystemClock>;
+/// The Workers bindings behind the ports.
+pub struct Cloudflare;
+
+impl Platform for Cloudflare {
+    type Hooks = kv_hooks::KvHookStore;
+    type Queue = queue::QueueSender;
+    type Http = fetch::FetchClient;
+    type Clock = clock::SystemClock;
+    type Log = d1_log::D1Log;
+}
+
+pub type WorkerApp = App<Cloudflare>;
 
 pub const HOOKS_BINDING: &str = "HOOKS";
 pub const QUEUE_BINDING: &str = "DELIVERIES";
+pub const DB_BINDING: &str = "DB";
 
 /// Reads vars and secrets; bindings and config problems become JSON errors, not panics.
 pub fn config(env: &Env) -> Result<Config, Error> {
@@ -40,5 +53,6 @@ pub fn app(env: &Env) -> Result<WorkerApp, Error> {
         ),
         http: fetch::FetchClient,
         clock: clock::SystemClock,
+        log: d1_log::D1Log::new(env.d1(DB_BINDING).map_err(|e| binding(DB_BINDING, e))?),
     })
 }
