@@ -3,8 +3,8 @@
 use crate::core::hook::{Hook, HookConfig};
 use crate::core::Result;
 use crate::delivery::ports::{
-    Clock, DeliveryLog, DeliveryQueue, ExecutionStats, HookStore, HttpClient, HttpOutcome,
-    OutboundRequest, Platform,
+    Claim, Clock, DeliveryLog, DeliveryQueue, ExecutionStats, HookStore, HttpClient, HttpOutcome,
+    IdempotencyStore, OutboundRequest, Platform,
 };
 use crate::delivery::task::DeliveryTask;
 use serde_json::value::RawValue;
@@ -31,13 +31,37 @@ pub struct MemoryQueue {
 }
 
 impl DeliveryQueue for MemoryQueue {
-    async fn enqueue(&self, tasks: &[DeliveryTask], delay_seconds: u32) -> Result<()> {
+    async fn enqueue(&self, tasks: &[(DeliveryTask, u32)]) -> Result<()> {
         if self.fail.get() {
             return Err(crate::core::Error::unavailable("queue down"));
         }
-        self.sent
-            .borrow_mut()
-            .extend(tasks.iter().map(|t| (t.clone(), delay_seconds)));
+        self.sent.borrow_mut().extend(tasks.iter().cloned());
+        Ok(())
+    }
+}
+
+/// Idempotency keys in a map (no expiry: tests run well within 24 h).
+#[derive(Default)]
+pub struct MemoryIdempotency(pub RefCell<std::collections::HashMap<String, Option<(u16, String)>>>);
+
+impl IdempotencyStore for MemoryIdempotency {
+    async fn claim(&self, key: &str, _now_ms: i64) -> Result<Claim> {
+        let mut map = self.0.borrow_mut();
+        Ok(match map.get(key) {
+            None => {
+                map.insert(key.to_string(), None);
+                Claim::Fresh
+            }
+            Some(None) => Claim::InProgress,
+            Some(Some((status, body))) => Claim::Replay { status: *status, body: body.clone() },
+        })
+    }
+    async fn complete(&self, key: &str, status: u16, body: &str) -> Result<()> {
+        self.0.borrow_mut().insert(key.to_string(), Some((status, body.to_string())));
+        Ok(())
+    }
+    async fn release(&self, key: &str) -> Result<()> {
+        self.0.borrow_mut().remove(key);
         Ok(())
     }
 }
@@ -51,10 +75,10 @@ pub struct FakeHttp {
 
 impl FakeHttp {
     pub fn answering(answers: Vec<HttpOutcome>) -> Self {
-        Self {
-            answers: RefCell::new(answers.into()),
-            sent: RefCell::default(),
-        }
+        Self { answers: RefCell::new(answers.into()), sent: RefCell::default() }
+    }
+    pub fn script(&self, answers: Vec<HttpOutcome>) {
+        *self.answers.borrow_mut() = answers.into();
     }
     pub fn sent(&self) -> Vec<OutboundRequest> {
         self.sent.borrow().clone()
@@ -64,10 +88,7 @@ impl FakeHttp {
 impl HttpClient for FakeHttp {
     async fn post(&self, request: OutboundRequest) -> HttpOutcome {
         self.sent.borrow_mut().push(request);
-        self.answers
-            .borrow_mut()
-            .pop_front()
-            .unwrap_or(HttpOutcome::Network("no scripted answer".into()))
+        self.answers.borrow_mut().pop_front().unwrap_or(HttpOutcome::Network("no scripted answer".into()))
     }
 }
 
@@ -78,18 +99,8 @@ pub struct MemoryLog {
 }
 
 impl DeliveryLog for MemoryLog {
-    async fn stats(
-        &self,
-        hook_id: Option<&str>,
-        _since_ms: i64,
-    ) -> Result<Vec<(String, ExecutionStats)>> {
-        Ok(self
-            .stats
-            .borrow()
-            .iter()
-            .filter(|(id, _)| hook_id.is_none_or(|h| h == id))
-            .cloned()
-            .collect())
+    async fn stats(&self, hook_id: Option<&str>, _since_ms: i64) -> Result<Vec<(String, ExecutionStats)>> {
+        Ok(self.stats.borrow().iter().filter(|(id, _)| hook_id.is_none_or(|h| h == id)).cloned().collect())
     }
 }
 
@@ -101,6 +112,7 @@ impl Platform for TestPlatform {
     type Http = FakeHttp;
     type Clock = FixedClock;
     type Log = MemoryLog;
+    type Idempotency = MemoryIdempotency;
 }
 
 /// A clock that stands still until a test moves it.
@@ -124,12 +136,7 @@ pub fn hook_for(url: &str) -> Hook {
         name: "test".into(),
         event: None,
         events: vec!["PostSignIn".into()],
-        config: HookConfig {
-            url: url.into(),
-            headers: None,
-            retries: None,
-            timeout_ms: None,
-        },
+        config: HookConfig { url: url.into(), headers: None, retries: None, timeout_ms: None },
         signing_key: "k".repeat(32),
         retired_keys: vec![],
         enabled: true,

@@ -1,53 +1,227 @@
-//! `POST /api/events`: accept events, plan one delivery per subscribed hook, and answer 202
-//! only once every delivery is in the queue.
+//! `POST /api/events` and `POST /api/relay/logto`: accept events, plan one delivery per
+//! subscribed hook, and answer only once every delivery is in the queue (202), or, with
+//! `?wait=true`, once each first attempt is done (200).
 
 use super::{App, Request, Response};
-use crate::core::event::parse_ingest;
+use crate::core::event::{parse_ingest, Event, Ingest};
+use crate::core::signature::verify_logto_signature;
 use crate::core::{ids, Error};
+use crate::delivery::consumer::{self, Next, Processed};
 use crate::delivery::fanout;
-use crate::delivery::ports::{Clock, DeliveryQueue, HookStore, Platform};
+use crate::delivery::ports::{Claim, Clock, DeliveryQueue, HookStore, IdempotencyStore, Platform};
+use crate::delivery::task::DeliveryTask;
+use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+/// First attempts run in parallel in one invocation; Workers allow 6 open connections and
+/// the queue send needs one.
+pub const INLINE_CONCURRENCY: usize = 5;
+
+fn wants_wait(req: &Request) -> bool {
+    matches!(req.query("wait"), Some("true") | Some("1"))
+}
+
+/// The `Idempotency-Key` header as a storage key (a digest, so any bytes are safe).
+fn idempotency_key(req: &Request) -> Result<Option<String>, Error> {
+    let Some(key) = req.header("idempotency-key") else {
+        return Ok(None);
+    };
+    if key.is_empty() || key.len() > 255 {
+        return Err(Error::invalid_input("Idempotency-Key", "must be 1 to 255 characters"));
+    }
+    Ok(Some(hex::encode(Sha256::digest(key.as_bytes()))))
+}
 
 impl<P: Platform> App<P> {
     pub(super) async fn ingest_events(&self, req: &Request) -> Result<Response, Error> {
         self.require_ingest(req)?;
         let ingest = parse_ingest(&req.body, self.clock.now_ms(), ids::event_id)?;
+        let Some(key) = idempotency_key(req)? else {
+            return self.accept(ingest, wants_wait(req)).await;
+        };
+        match self.idempotency.claim(&key, self.clock.now_ms()).await? {
+            Claim::Replay { status, body } => Ok(Response {
+                status,
+                headers: vec![
+                    ("content-type".into(), "application/json".into()),
+                    ("idempotent-replayed".into(), "true".into()),
+                ],
+                body: body.into_bytes(),
+            }),
+            Claim::InProgress => Err(Error::new(
+                409,
+                "event.idempotency_in_progress",
+                "A request with this Idempotency-Key is still being processed.",
+            )),
+            Claim::Fresh => match self.accept(ingest, wants_wait(req)).await {
+                Ok(resp) => {
+                    let body = String::from_utf8_lossy(&resp.body);
+                    self.idempotency.complete(&key, resp.status, &body).await?;
+                    Ok(resp)
+                }
+                Err(err) => {
+                    // Nothing was accepted, so the key stays free for a retry.
+                    let _ = self.idempotency.release(&key).await;
+                    Err(err)
+                }
+            },
+        }
+    }
+
+    /// Relay from a Logto hook: the body must carry Logto's signature made with
+    /// `LOGTO_RELAY_SIGNING_KEY`; Logto's `hookId` is dropped by ingestion.
+    pub(super) async fn relay_logto(&self, req: &Request) -> Result<Response, Error> {
+        let key = self
+            .config
+            .relay_signing_key
+            .as_deref()
+            .ok_or_else(|| Error::missing_secret("LOGTO_RELAY_SIGNING_KEY"))?;
+        let signature = req.header("logto-signature-sha-256").unwrap_or_default();
+        if !verify_logto_signature(key, &req.body, signature) {
+            return Err(Error::new(
+                401,
+                "relay.invalid_signature",
+                "The logto-signature-sha-256 header does not match the body.",
+            ));
+        }
+        let ingest = parse_ingest(&req.body, self.clock.now_ms(), ids::event_id)?;
+        self.accept(ingest, false).await
+    }
+
+    async fn accept(&self, ingest: Ingest, wait: bool) -> Result<Response, Error> {
         // One hook-store read for the whole request, never a list.
         let hooks = self.hooks.load().await?;
-        let mut tasks = Vec::new();
-        let mut answers = Vec::with_capacity(ingest.events.len());
-        for event in &ingest.events {
-            let planned = fanout::plan(event, &hooks, ids::delivery_id)?;
-            let deliveries: Vec<Value> = planned
-                .iter()
-                .map(|t| json!({ "id": t.delivery_id, "hookId": t.hook_id }))
-                .collect();
-            answers.push(json!({
-                "id": event.id,
-                "event": event.name,
-                "createdAt": event.created_at,
-                "deliveries": deliveries,
-            }));
-            tasks.extend(planned);
-        }
-        if !tasks.is_empty() {
-            // Durable before we answer: if this fails the client gets an error, not a 202.
-            self.queue.enqueue(&tasks, 0).await?;
-        }
-        let body = if ingest.batch {
-            Value::Array(answers)
+        let planned = ingest
+            .events
+            .iter()
+            .map(|event| Ok((event, fanout::plan(event, &hooks, ids::delivery_id)?)))
+            .collect::<Result<Vec<_>, Error>>()?;
+        let (status, answers) = if wait {
+            (200, self.deliver_inline(&hooks, &planned).await?)
         } else {
-            answers.remove(0)
+            let tasks: Vec<(DeliveryTask, u32)> =
+                planned.iter().flat_map(|(_, t)| t.iter().map(|t| (t.clone(), 0))).collect();
+            if !tasks.is_empty() {
+                // Durable before we answer: if this fails the client gets an error, not a 202.
+                self.queue.enqueue(&tasks).await?;
+            }
+            let answers = planned
+                .iter()
+                .map(|(event, tasks)| {
+                    let deliveries =
+                        tasks.iter().map(|t| json!({ "id": t.delivery_id, "hookId": t.hook_id })).collect();
+                    answer(event, deliveries)
+                })
+                .collect();
+            (202, answers)
         };
-        Ok(Response::json(202, &body))
+        let mut answers: Vec<Value> = answers;
+        let body = if ingest.batch { Value::Array(answers) } else { answers.remove(0) };
+        Ok(Response::json(status, &body))
     }
+
+    /// Synced delivery: each first attempt now (bounded concurrency), failures re-enqueued.
+    async fn deliver_inline(
+        &self,
+        hooks: &[crate::core::hook::Hook],
+        planned: &[(&Event, Vec<DeliveryTask>)],
+    ) -> Result<Vec<Value>, Error> {
+        let all: Vec<&DeliveryTask> = planned.iter().flat_map(|(_, t)| t.iter()).collect();
+        let results: Vec<(String, Processed)> = stream::iter(all)
+            .map(|task| async move {
+                let hook = hooks.iter().find(|h| h.id == task.hook_id);
+                let unit = crate::core::ids::unit_random();
+                let out =
+                    consumer::process(task.clone(), hook, &self.config, &self.http, &self.clock, unit).await;
+                (task.delivery_id.clone(), out)
+            })
+            .buffer_unordered(INLINE_CONCURRENCY)
+            .collect()
+            .await;
+        let retries: Vec<(DeliveryTask, u32)> = results
+            .iter()
+            .filter_map(|(_, p)| match &p.next {
+                Next::Retry { task, delay_seconds } => Some((task.clone(), *delay_seconds)),
+                Next::Done => None,
+            })
+            .collect();
+        if !retries.is_empty() {
+            self.queue.enqueue(&retries).await?;
+        }
+        let to_disable: Vec<(String, String)> = planned
+            .iter()
+            .flat_map(|(_, t)| t.iter())
+            .filter_map(|t| {
+                let (_, p) = results.iter().find(|(id, _)| *id == t.delivery_id)?;
+                Some((t.hook_id.clone(), p.disable_hook.clone()?))
+            })
+            .collect();
+        consumer::disable_hooks(&self.hooks, &to_disable).await?;
+        Ok(planned
+            .iter()
+            .map(|(event, tasks)| {
+                let deliveries = tasks
+                    .iter()
+                    .filter_map(|t| {
+                        let (_, p) = results.iter().find(|(id, _)| *id == t.delivery_id)?;
+                        Some(synced_result(t, p))
+                    })
+                    .collect();
+                answer(event, deliveries)
+            })
+            .collect())
+    }
+}
+
+fn answer(event: &Event, deliveries: Vec<Value>) -> Value {
+    json!({ "id": event.id, "event": event.name, "createdAt": event.created_at, "deliveries": deliveries })
+}
+
+fn synced_result(task: &DeliveryTask, p: &Processed) -> Value {
+    let r = p.report.as_ref();
+    json!({
+        "id": task.delivery_id,
+        "hookId": task.hook_id,
+        "status": p.status(),
+        "responseStatus": r.and_then(|r| r.response_status),
+        "durationMs": r.map(|r| r.duration_ms),
+        "error": r.and_then(|r| r.error.clone()).or_else(|| p.dropped.map(str::to_string)),
+        "responseBody": r.and_then(|r| r.response_body.clone()),
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{app, call};
+    use super::super::test_support::{app, call, TestApp};
+    use crate::core::signature::logto_signature;
+    use crate::delivery::ports::HttpOutcome;
+    use serde_json::json;
 
     const HOOK: &str = r#"{"events":["PostSignIn"],"config":{"url":"http://127.0.0.1:9/h"}}"#;
+
+    fn call_with(app: &TestApp, path: &str, headers: &[(&str, &str)], body: &str) -> super::Response {
+        let mut req = super::Request {
+            method: "POST".into(),
+            origin: "http://hookwing.test".into(),
+            path: path.split('?').next().unwrap().into(),
+            query: path
+                .split_once('?')
+                .map(|(_, q)| {
+                    q.split('&')
+                        .map(|kv| {
+                            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+                            (k.to_string(), v.to_string())
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            body: body.as_bytes().to_vec(),
+        };
+        req.headers.push(("authorization".into(), "Bearer ingest".into()));
+        futures_executor::block_on(app.handle(req))
+    }
 
     #[test]
     fn event_is_queued_once_per_subscribed_hook() {
@@ -60,13 +234,8 @@ mod tests {
             Some("admin"),
             r#"{"events":["User.Created"],"config":{"url":"http://127.0.0.1:9/x"}}"#,
         );
-        let (status, body) = call(
-            &app,
-            "POST",
-            "/api/events",
-            Some("ingest"),
-            r#"{"event":"PostSignIn","userId":"u1"}"#,
-        );
+        let (status, body) =
+            call(&app, "POST", "/api/events", Some("ingest"), r#"{"event":"PostSignIn","userId":"u1"}"#);
         assert_eq!(status, 202);
         assert!(body["id"].as_str().unwrap().starts_with("evt_"));
         assert_eq!(body["createdAt"], "2025-08-21T12:00:00.000Z");
@@ -78,20 +247,15 @@ mod tests {
             sent[0].0.payload.get(),
             r#"{"event":"PostSignIn","createdAt":"2025-08-21T12:00:00.000Z","userId":"u1"}"#
         );
-        assert_eq!(sent[0].0.attempt, 1);
+        assert_eq!((sent[0].0.attempt, sent[0].1), (1, 0));
     }
 
     #[test]
     fn no_subscribed_hook_gives_empty_deliveries() {
-        let (status, body) = call(
-            &app(),
-            "POST",
-            "/api/events",
-            Some("ingest"),
-            r#"{"event":"PostRegister"}"#,
-        );
+        let (status, body) =
+            call(&app(), "POST", "/api/events", Some("ingest"), r#"{"event":"PostRegister"}"#);
         assert_eq!(status, 202);
-        assert_eq!(body["deliveries"], serde_json::json!([]));
+        assert_eq!(body["deliveries"], json!([]));
     }
 
     #[test]
@@ -116,25 +280,100 @@ mod tests {
         let app = app();
         call(&app, "POST", "/api/hooks", Some("admin"), HOOK);
         app.queue.fail.set(true);
-        let (status, _) = call(
-            &app,
-            "POST",
-            "/api/events",
-            Some("ingest"),
-            r#"{"event":"PostSignIn"}"#,
-        );
+        let (status, _) = call(&app, "POST", "/api/events", Some("ingest"), r#"{"event":"PostSignIn"}"#);
         assert_eq!(status, 503);
     }
 
     #[test]
     fn ingest_needs_the_ingest_token() {
-        let (status, _) = call(
-            &app(),
-            "POST",
-            "/api/events",
-            Some("admin"),
-            r#"{"event":"PostSignIn"}"#,
-        );
+        let (status, _) = call(&app(), "POST", "/api/events", Some("admin"), r#"{"event":"PostSignIn"}"#);
         assert_eq!(status, 401);
+    }
+
+    #[test]
+    fn idempotency_key_replays_the_first_answer_without_new_deliveries() {
+        let app = app();
+        call(&app, "POST", "/api/hooks", Some("admin"), HOOK);
+        let first = call_with(&app, "/api/events", &[("idempotency-key", "k1")], r#"{"event":"PostSignIn"}"#);
+        let second =
+            call_with(&app, "/api/events", &[("idempotency-key", "k1")], r#"{"event":"PostSignIn"}"#);
+        assert_eq!((first.status, second.status), (202, 202));
+        assert_eq!(first.body, second.body);
+        assert!(second.headers.iter().any(|(k, _)| k == "idempotent-replayed"));
+        assert_eq!(app.queue.sent.borrow().len(), 1);
+        let other = call_with(&app, "/api/events", &[("idempotency-key", "k2")], r#"{"event":"PostSignIn"}"#);
+        assert_ne!(other.body, first.body);
+        assert_eq!(app.queue.sent.borrow().len(), 2);
+    }
+
+    #[test]
+    fn a_failed_request_does_not_burn_its_idempotency_key() {
+        let app = app();
+        call(&app, "POST", "/api/hooks", Some("admin"), HOOK);
+        app.queue.fail.set(true);
+        assert_eq!(
+            call_with(&app, "/api/events", &[("idempotency-key", "k")], r#"{"event":"PostSignIn"}"#).status,
+            503
+        );
+        app.queue.fail.set(false);
+        assert_eq!(
+            call_with(&app, "/api/events", &[("idempotency-key", "k")], r#"{"event":"PostSignIn"}"#).status,
+            202
+        );
+        let long = "x".repeat(256);
+        assert_eq!(
+            call_with(&app, "/api/events", &[("idempotency-key", &long)], r#"{"event":"PostSignIn"}"#).status,
+            400
+        );
+    }
+
+    #[test]
+    fn wait_true_attempts_now_and_reports_each_delivery() {
+        let app = app();
+        call(&app, "POST", "/api/hooks", Some("admin"), HOOK);
+        call(&app, "POST", "/api/hooks", Some("admin"), HOOK);
+        app.http.script(vec![
+            HttpOutcome::Response { status: 200, retry_after: None, body: "ok".into() },
+            HttpOutcome::Response { status: 500, retry_after: None, body: "boom".into() },
+        ]);
+        let resp = call_with(&app, "/api/events?wait=true", &[], r#"{"event":"PostSignIn"}"#);
+        assert_eq!(resp.status, 200);
+        let body: serde_json::Value = serde_json::from_slice(&resp.body).unwrap();
+        let mut statuses: Vec<_> = body["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["status"].as_str().unwrap().to_string())
+            .collect();
+        statuses.sort();
+        assert_eq!(statuses, ["retrying", "succeeded"]);
+        let sent = app.queue.sent.borrow();
+        assert_eq!(sent.len(), 1, "only the failure goes to the queue");
+        assert_eq!(sent[0].0.attempt, 2);
+    }
+
+    #[test]
+    fn relay_checks_logtos_signature_and_drops_logtos_hook_id() {
+        let mut app = app();
+        app.config.relay_signing_key = Some("relay-key".into());
+        call(&app, "POST", "/api/hooks", Some("admin"), HOOK);
+        let body = r#"{"event":"PostSignIn","createdAt":"2025-01-01T00:00:00.000Z","hookId":"logtohook"}"#;
+        let good = logto_signature("relay-key", body.as_bytes());
+        let req = |sig: &str| super::Request {
+            method: "POST".into(),
+            path: "/api/relay/logto".into(),
+            headers: vec![("logto-signature-sha-256".into(), sig.into())],
+            body: body.as_bytes().to_vec(),
+            ..Default::default()
+        };
+        let ok = futures_executor::block_on(app.handle(req(&good)));
+        assert_eq!(ok.status, 202);
+        assert_eq!(
+            app.queue.sent.borrow()[0].0.payload.get(),
+            r#"{"event":"PostSignIn","createdAt":"2025-01-01T00:00:00.000Z"}"#
+        );
+        let bad = futures_executor::block_on(app.handle(req(&logto_signature("other", body.as_bytes()))));
+        assert_eq!(bad.status, 401);
+        assert!(String::from_utf8_lossy(&bad.body).contains("relay.invalid_signature"));
     }
 }

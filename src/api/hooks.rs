@@ -12,10 +12,7 @@ const STATS_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 /// Logto's `yes()`: `1`, `true`, `y`, `yes`, `yep`, `yeah`, case-insensitive.
 fn yes(value: Option<&str>) -> bool {
     value.is_some_and(|v| {
-        matches!(
-            v.trim().to_ascii_lowercase().as_str(),
-            "1" | "true" | "y" | "yes" | "yep" | "yeah"
-        )
+        matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "y" | "yes" | "yep" | "yeah")
     })
 }
 
@@ -42,16 +39,9 @@ impl<P: Platform> App<P> {
             .collect())
     }
 
-    async fn find_hook(
-        &self,
-        id: &str,
-        not_found: fn(&str) -> Error,
-    ) -> Result<(Vec<Hook>, usize), Error> {
+    async fn find_hook(&self, id: &str, not_found: fn(&str) -> Error) -> Result<(Vec<Hook>, usize), Error> {
         let hooks = self.hooks.load().await?;
-        let index = hooks
-            .iter()
-            .position(|h| h.id == id)
-            .ok_or_else(|| not_found(id))?;
+        let index = hooks.iter().position(|h| h.id == id).ok_or_else(|| not_found(id))?;
         Ok((hooks, index))
     }
 
@@ -61,15 +51,11 @@ impl<P: Platform> App<P> {
         let mut hooks = self.hooks.load().await?;
         hooks.sort_by_key(|h| std::cmp::Reverse(h.created_at));
         let Some(page) = page else {
-            return Ok(Response::json(
-                200,
-                &Value::Array(self.with_stats(&hooks, req).await?),
-            ));
+            return Ok(Response::json(200, &Value::Array(self.with_stats(&hooks, req).await?)));
         };
         let list = self.with_stats(page.slice(&hooks), req).await?;
         let mut resp = Response::json(200, &Value::Array(list));
-        resp.headers
-            .extend(pagination::headers(req, page, hooks.len()));
+        resp.headers.extend(pagination::headers(req, page, hooks.len()));
         Ok(resp)
     }
 
@@ -107,11 +93,7 @@ impl<P: Platform> App<P> {
         Ok(Response::empty(204))
     }
 
-    pub(super) async fn regenerate_signing_key(
-        &self,
-        req: &Request,
-        id: &str,
-    ) -> Result<Response, Error> {
+    pub(super) async fn regenerate_signing_key(&self, req: &Request, id: &str) -> Result<Response, Error> {
         self.require_admin(req)?;
         let grace = parse_grace_period(&req.json()?)?;
         let (mut hooks, i) = self.find_hook(id, Error::entity_not_exists).await?;
@@ -127,8 +109,7 @@ mod tests {
     use crate::delivery::ports::ExecutionStats;
     use serde_json::json;
 
-    const HOOK: &str =
-        r#"{"name":"crm","events":["PostSignIn"],"config":{"url":"http://127.0.0.1:9/h"}}"#;
+    const HOOK: &str = r#"{"name":"crm","events":["PostSignIn"],"config":{"url":"http://127.0.0.1:9/h"}}"#;
 
     #[test]
     fn created_hook_is_listed_and_readable() {
@@ -153,36 +134,18 @@ mod tests {
         }
         let (_, all) = call(&app, "GET", "/api/hooks", Some("admin"), "");
         assert_eq!(
-            all.as_array()
-                .unwrap()
-                .iter()
-                .map(|h| h["id"].clone())
-                .collect::<Vec<_>>(),
+            all.as_array().unwrap().iter().map(|h| h["id"].clone()).collect::<Vec<_>>(),
             vec![ids[2].clone(), ids[1].clone(), ids[0].clone()]
         );
-        let resp = call_full(
-            &app,
-            "GET",
-            "/api/hooks?page=2&page_size=2",
-            Some("admin"),
-            "",
-        );
+        let resp = call_full(&app, "GET", "/api/hooks?page=2&page_size=2", Some("admin"), "");
         let body: serde_json::Value = serde_json::from_slice(&resp.body).unwrap();
         assert_eq!(body.as_array().unwrap().len(), 1);
         assert_eq!(body[0]["id"], ids[0]);
-        let header = |n: &str| {
-            resp.headers
-                .iter()
-                .find(|(k, _)| k == n)
-                .map(|(_, v)| v.clone())
-        };
+        let header = |n: &str| resp.headers.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
         assert_eq!(header("total-number").as_deref(), Some("3"));
         assert!(header("link").unwrap().contains("rel=\"prev\""));
         let (status, err) = call(&app, "GET", "/api/hooks?page_size=101", Some("admin"), "");
-        assert_eq!(
-            (status, err["code"].as_str()),
-            (400, Some("guard.invalid_pagination"))
-        );
+        assert_eq!((status, err["code"].as_str()), (400, Some("guard.invalid_pagination")));
     }
 
     #[test]
@@ -190,41 +153,16 @@ mod tests {
         let app = app();
         let (_, hook) = call(&app, "POST", "/api/hooks", Some("admin"), HOOK);
         let id = hook["id"].as_str().unwrap().to_string();
-        app.log.stats.borrow_mut().push((
-            id.clone(),
-            ExecutionStats {
-                request_count: 5,
-                success_count: 3,
-            },
-        ));
+        app.log.stats.borrow_mut().push((id.clone(), ExecutionStats { request_count: 5, success_count: 3 }));
         let (_, plain) = call(&app, "GET", "/api/hooks", Some("admin"), "");
         assert!(plain[0].get("executionStats").is_none());
-        let (_, list) = call(
-            &app,
-            "GET",
-            "/api/hooks?includeExecutionStats=yes",
-            Some("admin"),
-            "",
-        );
-        assert_eq!(
-            list[0]["executionStats"],
-            json!({"requestCount":5,"successCount":3})
-        );
-        let (_, one) = call(
-            &app,
-            "GET",
-            &format!("/api/hooks/{id}?includeExecutionStats=true"),
-            Some("admin"),
-            "",
-        );
+        let (_, list) = call(&app, "GET", "/api/hooks?includeExecutionStats=yes", Some("admin"), "");
+        assert_eq!(list[0]["executionStats"], json!({"requestCount":5,"successCount":3}));
+        let (_, one) =
+            call(&app, "GET", &format!("/api/hooks/{id}?includeExecutionStats=true"), Some("admin"), "");
         assert_eq!(one["executionStats"]["requestCount"], 5);
-        let (_, off) = call(
-            &app,
-            "GET",
-            &format!("/api/hooks/{id}?includeExecutionStats=false"),
-            Some("admin"),
-            "",
-        );
+        let (_, off) =
+            call(&app, "GET", &format!("/api/hooks/{id}?includeExecutionStats=false"), Some("admin"), "");
         assert!(off.get("executionStats").is_none());
     }
 
@@ -238,11 +176,7 @@ mod tests {
             ("GET", "/api/hooks/nope", "entity.not_exists_with_id"),
         ] {
             let (status, body) = call(&app, method, path, Some("admin"), "{}");
-            assert_eq!(
-                (status, body["code"].as_str()),
-                (404, Some(code)),
-                "{method} {path}"
-            );
+            assert_eq!((status, body["code"].as_str()), (404, Some(code)), "{method} {path}");
         }
     }
 
@@ -251,21 +185,10 @@ mod tests {
         let app = app();
         let (_, hook) = call(&app, "POST", "/api/hooks", Some("admin"), HOOK);
         let path = format!("/api/hooks/{}", hook["id"].as_str().unwrap());
-        let (status, patched) = call(
-            &app,
-            "PATCH",
-            &path,
-            Some("admin"),
-            r#"{"enabled":false,"name":"renamed"}"#,
-        );
-        assert_eq!(
-            (status, &patched["name"], &patched["enabled"]),
-            (200, &json!("renamed"), &json!(false))
-        );
-        assert_eq!(
-            patched["signingKey"], hook["signingKey"],
-            "PATCH never changes the key"
-        );
+        let (status, patched) =
+            call(&app, "PATCH", &path, Some("admin"), r#"{"enabled":false,"name":"renamed"}"#);
+        assert_eq!((status, &patched["name"], &patched["enabled"]), (200, &json!("renamed"), &json!(false)));
+        assert_eq!(patched["signingKey"], hook["signingKey"], "PATCH never changes the key");
         let (status, _) = call(&app, "DELETE", &path, Some("admin"), "");
         assert_eq!(status, 204);
         assert_eq!(call(&app, "GET", &path, Some("admin"), "").0, 404);
@@ -276,32 +199,14 @@ mod tests {
         let app = app();
         let (_, hook) = call(&app, "POST", "/api/hooks", Some("admin"), HOOK);
         let path = format!("/api/hooks/{}/signing-key", hook["id"].as_str().unwrap());
-        let (status, rotated) = call(
-            &app,
-            "PATCH",
-            &path,
-            Some("admin"),
-            r#"{"gracePeriodSeconds":3600}"#,
-        );
+        let (status, rotated) = call(&app, "PATCH", &path, Some("admin"), r#"{"gracePeriodSeconds":3600}"#);
         assert_eq!(status, 200);
         assert_ne!(rotated["signingKey"], hook["signingKey"]);
         assert_ne!(rotated["signingSecret"], hook["signingSecret"]);
         let stored = app.hooks.0.borrow()[0].clone();
-        assert_eq!(
-            stored.retired_keys[0].key,
-            hook["signingKey"].as_str().unwrap()
-        );
-        let (status, err) = call(
-            &app,
-            "PATCH",
-            &path,
-            Some("admin"),
-            r#"{"gracePeriodSeconds":999999999}"#,
-        );
-        assert_eq!(
-            (status, err["code"].as_str()),
-            (400, Some("guard.invalid_input"))
-        );
+        assert_eq!(stored.retired_keys[0].key, hook["signingKey"].as_str().unwrap());
+        let (status, err) = call(&app, "PATCH", &path, Some("admin"), r#"{"gracePeriodSeconds":999999999}"#);
+        assert_eq!((status, err["code"].as_str()), (400, Some("guard.invalid_input")));
     }
 
     #[test]
@@ -316,9 +221,6 @@ mod tests {
     #[test]
     fn malformed_json_is_a_400_json_error() {
         let (status, body) = call(&app(), "POST", "/api/hooks", Some("admin"), "{nope");
-        assert_eq!(
-            (status, body["code"].as_str()),
-            (400, Some("guard.invalid_input"))
-        );
+        assert_eq!((status, body["code"].as_str()), (400, Some("guard.invalid_input")));
     }
 }

@@ -30,17 +30,11 @@ pub struct Request {
 
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
     pub fn query(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.query.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
     /// The body as JSON; an empty body reads as `{}`.
@@ -69,11 +63,7 @@ impl Response {
     }
 
     pub fn empty(status: u16) -> Self {
-        Self {
-            status,
-            headers: Vec::new(),
-            body: Vec::new(),
-        }
+        Self { status, headers: Vec::new(), body: Vec::new() }
     }
 
     pub fn error(err: &Error) -> Self {
@@ -89,6 +79,7 @@ pub struct App<P: Platform> {
     pub http: P::Http,
     pub clock: P::Clock,
     pub log: P::Log,
+    pub idempotency: P::Idempotency,
 }
 
 impl<P: Platform> App<P> {
@@ -113,6 +104,7 @@ impl<P: Platform> App<P> {
             Route::DeleteHook => self.delete_hook(req, id).await,
             Route::RegenerateSigningKey => self.regenerate_signing_key(req, id).await,
             Route::IngestEvents => self.ingest_events(req).await,
+            Route::RelayLogto => self.relay_logto(req).await,
         }
     }
 
@@ -136,7 +128,9 @@ impl<P: Platform> App<P> {
 #[cfg(test)]
 pub(crate) mod test_support {
     use super::*;
-    use crate::testing::{FakeHttp, FixedClock, MemoryHooks, MemoryLog, MemoryQueue, TestPlatform};
+    use crate::testing::{
+        FakeHttp, FixedClock, MemoryHooks, MemoryIdempotency, MemoryLog, MemoryQueue, TestPlatform,
+    };
 
     pub type TestApp = App<TestPlatform>;
 
@@ -153,32 +147,18 @@ pub(crate) mod test_support {
             http: FakeHttp::default(),
             clock: FixedClock::at(1_755_777_600_000),
             log: MemoryLog::default(),
+            idempotency: MemoryIdempotency::default(),
         }
     }
 
-    pub fn call(
-        app: &TestApp,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: &str,
-    ) -> (u16, Value) {
+    pub fn call(app: &TestApp, method: &str, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
         let resp = call_full(app, method, path, token, body);
-        let json = if resp.body.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&resp.body).unwrap()
-        };
+        let json =
+            if resp.body.is_empty() { Value::Null } else { serde_json::from_slice(&resp.body).unwrap() };
         (resp.status, json)
     }
 
-    pub fn call_full(
-        app: &TestApp,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: &str,
-    ) -> Response {
+    pub fn call_full(app: &TestApp, method: &str, path: &str, token: Option<&str>, body: &str) -> Response {
         let mut headers = Vec::new();
         if let Some(t) = token {
             headers.push(("authorization".to_string(), format!("Bearer {t}")));

@@ -22,10 +22,7 @@ mod tests {
 
     fn documented() -> BTreeSet<(String, String)> {
         let doc: Value = serde_json::from_str(DOCUMENT).expect("openapi.json is valid JSON");
-        assert_eq!(
-            doc["openapi"].as_str().map(|v| v.starts_with("3.1")),
-            Some(true)
-        );
+        assert_eq!(doc["openapi"].as_str().map(|v| v.starts_with("3.1")), Some(true));
         let mut out = BTreeSet::new();
         for (path, item) in doc["paths"].as_object().expect("paths") {
             for method in item.as_object().expect("path item").keys() {
@@ -44,11 +41,7 @@ mod tests {
             .map(|(m, p, _)| {
                 let path = p
                     .split('/')
-                    .map(|seg| {
-                        seg.strip_prefix(':')
-                            .map(|n| format!("{{{n}}}"))
-                            .unwrap_or(seg.to_string())
-                    })
+                    .map(|seg| seg.strip_prefix(':').map(|n| format!("{{{n}}}")).unwrap_or(seg.to_string()))
                     .collect::<Vec<_>>()
                     .join("/");
                 (m.to_string(), path)
@@ -57,13 +50,7 @@ mod tests {
         let documented = documented();
         let missing: Vec<_> = routed.difference(&documented).collect();
         let extra: Vec<_> = documented.difference(&routed).collect();
-        assert!(
-            missing.is_empty(),
-            "routes without an OpenAPI entry: {missing:?}"
-        );
-        assert!(
-            extra.is_empty(),
-            "OpenAPI entries without a route: {extra:?}"
-        );
+        assert!(missing.is_empty(), "routes without an OpenAPI entry: {missing:?}");
+        assert!(extra.is_empty(), "OpenAPI entries without a route: {extra:?}");
     }
 }

@@ -40,12 +40,7 @@ fn number(
 ) -> Result<usize, Error> {
     match value {
         None => Ok(default),
-        Some(v) => v
-            .trim()
-            .parse::<usize>()
-            .ok()
-            .filter(|n| range.contains(n))
-            .ok_or_else(invalid),
+        Some(v) => v.trim().parse::<usize>().ok().filter(|n| range.contains(n)).ok_or_else(invalid),
     }
 }
 
@@ -84,10 +79,7 @@ pub fn headers(req: &Request, page: Page, total: usize) -> Vec<(String, String)>
         links.push(link(page.page + 1, "next"));
     }
     links.push(link(last, "last"));
-    vec![
-        ("total-number".into(), total.to_string()),
-        ("link".into(), links.join(", ")),
-    ]
+    vec![("total-number".into(), total.to_string()), ("link".into(), links.join(", "))]
 }
 
 #[cfg(test)]
@@ -98,10 +90,7 @@ mod tests {
         Request {
             origin: "https://hw.example".into(),
             path: "/api/hooks".into(),
-            query: query
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            query: query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             ..Request::default()
         }
     }
@@ -109,89 +98,40 @@ mod tests {
     #[test]
     fn optional_pagination_is_off_without_parameters() {
         assert_eq!(parse(&req(&[]), false).unwrap(), None);
-        assert_eq!(
-            parse(&req(&[]), true).unwrap(),
-            Some(Page {
-                page: 1,
-                page_size: 20
-            })
-        );
-        assert_eq!(
-            parse(&req(&[("page", "2")]), false).unwrap(),
-            Some(Page {
-                page: 2,
-                page_size: 20
-            })
-        );
+        assert_eq!(parse(&req(&[]), true).unwrap(), Some(Page { page: 1, page_size: 20 }));
+        assert_eq!(parse(&req(&[("page", "2")]), false).unwrap(), Some(Page { page: 2, page_size: 20 }));
     }
 
     #[test]
     fn out_of_range_values_are_invalid_pagination() {
-        for q in [
-            ("page", "0"),
-            ("page", "-1"),
-            ("page", "x"),
-            ("page_size", "0"),
-            ("page_size", "101"),
-        ] {
-            assert_eq!(
-                parse(&req(&[q]), false).unwrap_err().code,
-                "guard.invalid_pagination",
-                "{q:?}"
-            );
+        for q in [("page", "0"), ("page", "-1"), ("page", "x"), ("page_size", "0"), ("page_size", "101")] {
+            assert_eq!(parse(&req(&[q]), false).unwrap_err().code, "guard.invalid_pagination", "{q:?}");
         }
     }
 
     #[test]
     fn link_header_has_first_prev_next_last() {
-        let r = req(&[
-            ("page", "2"),
-            ("page_size", "2"),
-            ("includeExecutionStats", "true"),
-        ]);
-        let h = headers(
-            &r,
-            Page {
-                page: 2,
-                page_size: 2,
-            },
-            5,
-        );
+        let r = req(&[("page", "2"), ("page_size", "2"), ("includeExecutionStats", "true")]);
+        let h = headers(&r, Page { page: 2, page_size: 2 }, 5);
         assert_eq!(h[0], ("total-number".into(), "5".into()));
         let link = &h[1].1;
-        assert!(link.contains("<https://hw.example/api/hooks?page_size=2&includeExecutionStats=true&page=1>; rel=\"first\""), "{link}");
+        assert!(
+            link.contains(
+                "<https://hw.example/api/hooks?page_size=2&includeExecutionStats=true&page=1>; rel=\"first\""
+            ),
+            "{link}"
+        );
         assert!(link.contains("page=1>; rel=\"prev\""));
         assert!(link.contains("page=3>; rel=\"next\""));
         assert!(link.contains("page=3>; rel=\"last\""));
-        let last_page = headers(
-            &r,
-            Page {
-                page: 3,
-                page_size: 2,
-            },
-            5,
-        );
+        let last_page = headers(&r, Page { page: 3, page_size: 2 }, 5);
         assert!(!last_page[1].1.contains("rel=\"next\""));
     }
 
     #[test]
     fn slice_takes_the_page() {
         let items = [1, 2, 3, 4, 5];
-        assert_eq!(
-            Page {
-                page: 2,
-                page_size: 2
-            }
-            .slice(&items),
-            &[3, 4]
-        );
-        assert_eq!(
-            Page {
-                page: 9,
-                page_size: 2
-            }
-            .slice(&items),
-            &[] as &[i32]
-        );
+        assert_eq!(Page { page: 2, page_size: 2 }.slice(&items), &[3, 4]);
+        assert_eq!(Page { page: 9, page_size: 2 }.slice(&items), &[] as &[i32]);
     }
 }

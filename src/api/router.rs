@@ -14,6 +14,7 @@ pub enum Route {
     DeleteHook,
     RegenerateSigningKey,
     IngestEvents,
+    RelayLogto,
 }
 
 /// (method, path pattern, route). `:name` segments capture one path segment. Every entry
@@ -27,12 +28,9 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
     ("GET", "/api/hooks/:id", Route::GetHook),
     ("PATCH", "/api/hooks/:id", Route::PatchHook),
     ("DELETE", "/api/hooks/:id", Route::DeleteHook),
-    (
-        "PATCH",
-        "/api/hooks/:id/signing-key",
-        Route::RegenerateSigningKey,
-    ),
+    ("PATCH", "/api/hooks/:id/signing-key", Route::RegenerateSigningKey),
     ("POST", "/api/events", Route::IngestEvents),
+    ("POST", "/api/relay/logto", Route::RelayLogto),
 ];
 
 fn matches<'a>(pattern: &str, path: &'a str) -> Option<Vec<&'a str>> {
@@ -52,11 +50,7 @@ fn matches<'a>(pattern: &str, path: &'a str) -> Option<Vec<&'a str>> {
 /// Finds the route for a request: 404 when no pattern matches the path, 405 when one does
 /// but not with this method.
 pub fn resolve<'a>(method: &str, path: &'a str) -> Result<(Route, Vec<&'a str>), Error> {
-    let path = if path.len() > 1 {
-        path.trim_end_matches('/')
-    } else {
-        path
-    };
+    let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
     let mut path_known = false;
     for (m, pattern, route) in ROUTES {
         if let Some(params) = matches(pattern, path) {
@@ -66,11 +60,7 @@ pub fn resolve<'a>(method: &str, path: &'a str) -> Result<(Route, Vec<&'a str>),
             path_known = true;
         }
     }
-    Err(if path_known {
-        Error::method_not_allowed()
-    } else {
-        Error::not_found_route()
-    })
+    Err(if path_known { Error::method_not_allowed() } else { Error::not_found_route() })
 }
 
 #[cfg(test)]
@@ -89,19 +79,9 @@ mod tests {
     fn unknown_paths_are_404_and_wrong_methods_405() {
         assert_eq!(resolve("GET", "/api/nope").unwrap_err().status, 404);
         assert_eq!(resolve("GET", "/api/hooks/a/b/c").unwrap_err().status, 404);
-        assert_eq!(
-            resolve("GET", "/api/hooks//signing-key")
-                .unwrap_err()
-                .status,
-            404
-        );
+        assert_eq!(resolve("GET", "/api/hooks//signing-key").unwrap_err().status, 404);
         assert_eq!(resolve("DELETE", "/api/health").unwrap_err().status, 405);
-        assert_eq!(
-            resolve("GET", "/api/hooks/x/signing-key")
-                .unwrap_err()
-                .status,
-            405
-        );
+        assert_eq!(resolve("GET", "/api/hooks/x/signing-key").unwrap_err().status, 405);
         assert_eq!(resolve("PUT", "/api/events").unwrap_err().status, 405);
     }
 

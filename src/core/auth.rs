@@ -17,10 +17,7 @@ pub fn require_bearer(
         _ => return Err(Error::missing_secret(secret_name)),
     };
     let presented = authorization
-        .and_then(|h| {
-            h.strip_prefix("Bearer ")
-                .or_else(|| h.strip_prefix("bearer "))
-        })
+        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
         .map(str::trim)
         .ok_or_else(Error::unauthorized)?;
     let a = Sha256::digest(presented.as_bytes());
@@ -43,19 +40,9 @@ mod tests {
 
     #[test]
     fn wrong_missing_or_malformed_tokens_are_401() {
-        for header in [
-            None,
-            Some("Bearer nope"),
-            Some("s3cret"),
-            Some("Basic s3cret"),
-            Some("Bearer "),
-        ] {
+        for header in [None, Some("Bearer nope"), Some("s3cret"), Some("Basic s3cret"), Some("Bearer ")] {
             let err = require_bearer(header, Some("s3cret"), "ADMIN_TOKEN").unwrap_err();
-            assert_eq!(
-                (err.status, err.code),
-                (401, "auth.unauthorized"),
-                "{header:?}"
-            );
+            assert_eq!((err.status, err.code), (401, "auth.unauthorized"), "{header:?}");
         }
     }
 

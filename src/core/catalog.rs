@@ -44,10 +44,7 @@ pub const EVENTS: &[(&str, Category)] = &[
 ];
 
 pub fn category_of(event: &str) -> Option<Category> {
-    EVENTS
-        .iter()
-        .find(|(name, _)| *name == event)
-        .map(|(_, c)| *c)
+    EVENTS.iter().find(|(name, _)| *name == event).map(|(_, c)| *c)
 }
 
 pub fn is_known(event: &str) -> bool {
@@ -71,10 +68,7 @@ mod tests {
     fn categories_match_logto() {
         assert_eq!(category_of("PostSignIn"), Some(Category::Interaction));
         assert_eq!(category_of("Role.Scopes.Updated"), Some(Category::Data));
-        assert_eq!(
-            category_of("Grant.LimitExceeded"),
-            Some(Category::Exception)
-        );
+        assert_eq!(category_of("Grant.LimitExceeded"), Some(Category::Exception));
         let count = |c| EVENTS.iter().filter(|(_, k)| *k == c).count();
         assert_eq!(count(Category::Interaction), 4);
         assert_eq!(count(Category::Exception), 3);

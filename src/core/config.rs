@@ -33,11 +33,7 @@ impl Default for Config {
 }
 
 fn invalid(name: &str, value: &str, expected: &str) -> Error {
-    Error::new(
-        500,
-        "config.invalid",
-        format!("{name}={value:?} is invalid: expected {expected}."),
-    )
+    Error::new(500, "config.invalid", format!("{name}={value:?} is invalid: expected {expected}."))
 }
 
 fn number(
@@ -48,17 +44,11 @@ fn number(
 ) -> Result<u32, Error> {
     match value.as_deref().map(str::trim) {
         None | Some("") => Ok(default),
-        Some(v) => v
-            .parse::<u32>()
-            .ok()
-            .filter(|n| range.contains(n))
-            .ok_or_else(|| {
-                invalid(
-                    name,
-                    v,
-                    &format!("an integer in {}..={}", range.start(), range.end()),
-                )
-            }),
+        Some(v) => {
+            v.parse::<u32>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+                invalid(name, v, &format!("an integer in {}..={}", range.start(), range.end()))
+            })
+        }
     }
 }
 
@@ -114,10 +104,8 @@ mod tests {
     use std::collections::HashMap;
 
     fn cfg(pairs: &[(&str, &str)]) -> Result<Config, Error> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -125,10 +113,7 @@ mod tests {
     fn defaults_follow_the_spec_and_have_no_tokens() {
         let c = cfg(&[]).unwrap();
         assert_eq!(c, Config::default());
-        assert_eq!(
-            c.retry_schedule,
-            vec![5, 300, 1800, 7200, 18000, 36000, 36000]
-        );
+        assert_eq!(c.retry_schedule, vec![5, 300, 1800, 7200, 18000, 36000, 36000]);
         assert!(c.admin_token.is_none() && c.ingest_token.is_none());
         assert!(!c.allow_private_targets);
     }

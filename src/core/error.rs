@@ -23,12 +23,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-            extra: None,
-        }
+        Self { status, code, message: message.into(), extra: None }
     }
 
     pub fn with_data(mut self, data: Value) -> Self {
@@ -52,21 +47,13 @@ impl Error {
     /// 400 `guard.invalid_input`, with `details` naming the offending field.
     pub fn invalid_input(field: &str, problem: impl Into<String>) -> Self {
         let problem = problem.into();
-        Self::new(
-            400,
-            "guard.invalid_input",
-            format!("The request input is invalid: {field}: {problem}"),
-        )
-        .with_details(json!([{ "path": field, "message": problem }]))
+        Self::new(400, "guard.invalid_input", format!("The request input is invalid: {field}: {problem}"))
+            .with_details(json!([{ "path": field, "message": problem }]))
     }
 
     pub fn bad_json(problem: impl fmt::Display) -> Self {
-        Self::new(
-            400,
-            "guard.invalid_input",
-            format!("The request body is not valid JSON: {problem}"),
-        )
-        .with_details(json!([{ "path": "body", "message": problem.to_string() }]))
+        Self::new(400, "guard.invalid_input", format!("The request body is not valid JSON: {problem}"))
+            .with_details(json!([{ "path": "body", "message": problem.to_string() }]))
     }
 
     pub fn unauthorized() -> Self {
@@ -86,57 +73,33 @@ impl Error {
     }
 
     pub fn method_not_allowed() -> Self {
-        Self::new(
-            405,
-            "route.method_not_allowed",
-            "Method not allowed on this route.",
-        )
+        Self::new(405, "route.method_not_allowed", "Method not allowed on this route.")
     }
 
     pub fn hook_not_found(id: &str) -> Self {
-        Self::new(
-            404,
-            "entity.not_exists_with_id",
-            format!("The hook with ID `{id}` does not exist."),
-        )
-        .with_data(json!({ "id": id }))
+        Self::new(404, "entity.not_exists_with_id", format!("The hook with ID `{id}` does not exist."))
+            .with_data(json!({ "id": id }))
     }
 
     /// Logto answers PATCH on an unknown hook with this code.
     pub fn entity_not_exists(id: &str) -> Self {
-        Self::new(
-            404,
-            "entity.not_exists",
-            format!("The hook with ID `{id}` does not exist."),
-        )
-        .with_data(json!({ "id": id }))
+        Self::new(404, "entity.not_exists", format!("The hook with ID `{id}` does not exist."))
+            .with_data(json!({ "id": id }))
     }
 
     /// Logto answers DELETE on an unknown hook with this code.
     pub fn entity_not_found(id: &str) -> Self {
-        Self::new(
-            404,
-            "entity.not_found",
-            format!("The hook with ID `{id}` was not found."),
-        )
-        .with_data(json!({ "id": id }))
+        Self::new(404, "entity.not_found", format!("The hook with ID `{id}` was not found."))
+            .with_data(json!({ "id": id }))
     }
 
     /// A storage, queue or runtime failure: nothing the client did wrong.
     pub fn internal(context: impl fmt::Display) -> Self {
-        Self::new(
-            500,
-            "internal.server_error",
-            format!("Internal error: {context}"),
-        )
+        Self::new(500, "internal.server_error", format!("Internal error: {context}"))
     }
 
     pub fn unavailable(context: impl fmt::Display) -> Self {
-        Self::new(
-            503,
-            "internal.unavailable",
-            format!("Temporarily unavailable: {context}"),
-        )
+        Self::new(503, "internal.unavailable", format!("Temporarily unavailable: {context}"))
     }
 
     pub fn to_json(&self) -> Value {

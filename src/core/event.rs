@@ -30,19 +30,11 @@ pub struct Ingest {
 }
 
 fn too_large(what: &str, limit: usize) -> Error {
-    Error::new(
-        413,
-        "event.too_large",
-        format!("{what} exceeds {} KiB.", limit / 1024),
-    )
+    Error::new(413, "event.too_large", format!("{what} exceeds {} KiB.", limit / 1024))
 }
 
 /// Parses an ingest body. `new_id` names each event; `now_ms` fills a missing `createdAt`.
-pub fn parse_ingest(
-    body: &[u8],
-    now_ms: i64,
-    mut new_id: impl FnMut() -> String,
-) -> Result<Ingest, Error> {
+pub fn parse_ingest(body: &[u8], now_ms: i64, mut new_id: impl FnMut() -> String) -> Result<Ingest, Error> {
     if body.len() > MAX_BATCH_BYTES {
         return Err(too_large("The request body", MAX_BATCH_BYTES));
     }
@@ -50,37 +42,22 @@ pub fn parse_ingest(
     let (batch, items) = match value {
         Value::Array(items) => {
             if items.is_empty() {
-                return Err(Error::invalid_input(
-                    "body",
-                    "an event batch must not be empty",
-                ));
+                return Err(Error::invalid_input("body", "an event batch must not be empty"));
             }
             if items.len() > MAX_BATCH_LEN {
-                return Err(Error::invalid_input(
-                    "body",
-                    "an event batch holds at most 100 events",
-                ));
+                return Err(Error::invalid_input("body", "an event batch holds at most 100 events"));
             }
             (true, items)
         }
         obj @ Value::Object(_) => (false, vec![obj]),
-        _ => {
-            return Err(Error::invalid_input(
-                "body",
-                "must be an event object or an array of them",
-            ))
-        }
+        _ => return Err(Error::invalid_input("body", "must be an event object or an array of them")),
     };
     let now = iso_millis(now_ms);
     let events = items
         .into_iter()
         .enumerate()
         .map(|(i, item)| {
-            let path = if batch {
-                format!("[{i}]")
-            } else {
-                String::new()
-            };
+            let path = if batch { format!("[{i}]") } else { String::new() };
             normalise(item, &path, &now, new_id())
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -103,32 +80,16 @@ fn normalise(item: Value, path: &str, now: &str, id: String) -> Result<Event, Er
     };
     let name = match obj.get("event") {
         Some(Value::String(s)) => s.clone(),
-        _ => {
-            return Err(Error::invalid_input(
-                &field("event"),
-                "is required and must be a string",
-            ))
-        }
+        _ => return Err(Error::invalid_input(&field("event"), "is required and must be a string")),
     };
     if !catalog::is_known(&name) {
-        return Err(Error::new(
-            400,
-            "event.unknown_event",
-            format!("`{name}` is not a registrable event."),
-        )
-        .with_details(
-            serde_json::json!([{ "path": field("event"), "message": "unknown event" }]),
-        ));
+        return Err(Error::new(400, "event.unknown_event", format!("`{name}` is not a registrable event."))
+            .with_details(serde_json::json!([{ "path": field("event"), "message": "unknown event" }])));
     }
     obj.shift_remove("hookId");
     let created_at = match obj.get("createdAt") {
         Some(Value::String(s)) => s.clone(),
-        Some(_) => {
-            return Err(Error::invalid_input(
-                &field("createdAt"),
-                "must be an ISO 8601 string",
-            ))
-        }
+        Some(_) => return Err(Error::invalid_input(&field("createdAt"), "must be an ISO 8601 string")),
         None => {
             let mut with_time = Map::with_capacity(obj.len() + 1);
             for (k, v) in obj {
@@ -146,12 +107,7 @@ fn normalise(item: Value, path: &str, now: &str, id: String) -> Result<Event, Er
     if json.len() > MAX_EVENT_BYTES {
         return Err(too_large("An event", MAX_EVENT_BYTES));
     }
-    Ok(Event {
-        id,
-        name,
-        created_at,
-        json,
-    })
+    Ok(Event { id, name, created_at, json })
 }
 
 /// The body delivered to one hook: the event's bytes with `"hookId"` as the last key.
@@ -186,8 +142,7 @@ mod tests {
 
     #[test]
     fn created_at_is_inserted_right_after_event_and_other_keys_keep_order() {
-        let got = ingest(r#"{"zeta":1,"event":"PostSignIn","alpha":{"b":1,"a":2},"hookId":"x"}"#)
-            .unwrap();
+        let got = ingest(r#"{"zeta":1,"event":"PostSignIn","alpha":{"b":1,"a":2},"hookId":"x"}"#).unwrap();
         assert!(!got.batch);
         assert_eq!(
             got.events[0].json,
@@ -197,10 +152,8 @@ mod tests {
 
     #[test]
     fn given_created_at_is_kept_in_place() {
-        let got = ingest(
-            r#"{"createdAt":"2020-01-01T00:00:00.000Z","event":"User.Created","data":null}"#,
-        )
-        .unwrap();
+        let got =
+            ingest(r#"{"createdAt":"2020-01-01T00:00:00.000Z","event":"User.Created","data":null}"#).unwrap();
         assert_eq!(
             got.events[0].json,
             r#"{"createdAt":"2020-01-01T00:00:00.000Z","event":"User.Created","data":null}"#
@@ -218,20 +171,11 @@ mod tests {
 
     #[test]
     fn unknown_or_missing_event_is_rejected() {
+        assert_eq!(ingest(r#"{"event":"Nope"}"#).unwrap_err().code, "event.unknown_event");
+        assert_eq!(ingest(r#"{"data":1}"#).unwrap_err().code, "guard.invalid_input");
         assert_eq!(
-            ingest(r#"{"event":"Nope"}"#).unwrap_err().code,
-            "event.unknown_event"
-        );
-        assert_eq!(
-            ingest(r#"{"data":1}"#).unwrap_err().code,
-            "guard.invalid_input"
-        );
-        assert_eq!(
-            ingest(r#"[{"event":"PostSignIn"},{"event":1}]"#)
-                .unwrap_err()
-                .details()
-                .cloned()
-                .unwrap()[0]["path"],
+            ingest(r#"[{"event":"PostSignIn"},{"event":1}]"#).unwrap_err().details().cloned().unwrap()[0]
+                ["path"],
             "[1].event"
         );
     }
@@ -248,15 +192,9 @@ mod tests {
 
     #[test]
     fn size_limits_are_413() {
-        let big = format!(
-            r#"{{"event":"PostSignIn","pad":"{}"}}"#,
-            "x".repeat(MAX_EVENT_BYTES)
-        );
+        let big = format!(r#"{{"event":"PostSignIn","pad":"{}"}}"#, "x".repeat(MAX_EVENT_BYTES));
         assert_eq!(ingest(&big).unwrap_err().code, "event.too_large");
-        let huge = format!(
-            r#"{{"event":"PostSignIn","pad":"{}"}}"#,
-            "x".repeat(MAX_BATCH_BYTES)
-        );
+        let huge = format!(r#"{{"event":"PostSignIn","pad":"{}"}}"#, "x".repeat(MAX_BATCH_BYTES));
         assert_eq!(ingest(&huge).unwrap_err().status, 413);
         let many = format!("[{}]", vec![r#"{"event":"PostSignIn"}"#; 101].join(","));
         assert_eq!(ingest(&many).unwrap_err().status, 400);

@@ -64,12 +64,8 @@ impl Hook {
 
     /// Keys that sign `webhook-signature` at `now_ms`: the current one first.
     pub fn signing_keys(&self, now_ms: i64) -> impl Iterator<Item = &str> {
-        std::iter::once(self.signing_key.as_str()).chain(
-            self.retired_keys
-                .iter()
-                .filter(move |k| k.expires_at > now_ms)
-                .map(|k| k.key.as_str()),
-        )
+        std::iter::once(self.signing_key.as_str())
+            .chain(self.retired_keys.iter().filter(move |k| k.expires_at > now_ms).map(|k| k.key.as_str()))
     }
 
     /// The Logto-compatible response object (key order as Logto returns it).
@@ -82,10 +78,7 @@ impl Hook {
         obj.insert("events".into(), json!(self.events));
         obj.insert("config".into(), json!(self.config));
         obj.insert("signingKey".into(), json!(self.signing_key));
-        obj.insert(
-            "signingSecret".into(),
-            json!(signing_secret(&self.signing_key)),
-        );
+        obj.insert("signingSecret".into(), json!(signing_secret(&self.signing_key)));
         obj.insert("enabled".into(), json!(self.enabled));
         obj.insert("createdAt".into(), json!(self.created_at));
         if let Some(reason) = &self.disabled_reason {
@@ -124,9 +117,7 @@ impl NewHook {
 
 /// Parses and validates a create body. Unknown keys are ignored, as Logto does.
 pub fn parse_new_hook(body: &Value, allow_private: bool) -> Result<NewHook, Error> {
-    let obj = body
-        .as_object()
-        .ok_or_else(|| Error::invalid_input("body", "must be a JSON object"))?;
+    let obj = body.as_object().ok_or_else(|| Error::invalid_input("body", "must be a JSON object"))?;
     let name = match obj.get("name") {
         None => String::new(),
         Some(v) => parse_name(v)?,
@@ -137,30 +128,17 @@ pub fn parse_new_hook(body: &Value, allow_private: bool) -> Result<NewHook, Erro
         Some(v) => Some(parse_event_name("event", v)?),
     };
     if events.is_none() && event.is_none() {
-        return Err(Error::new(
-            400,
-            "hook.missing_events",
-            "You need to provide at least one event.",
-        ));
+        return Err(Error::new(400, "hook.missing_events", "You need to provide at least one event."));
     }
     let config = parse_config(
-        obj.get("config")
-            .ok_or_else(|| Error::invalid_input("config", "is required"))?,
+        obj.get("config").ok_or_else(|| Error::invalid_input("config", "is required"))?,
         allow_private,
     )?;
     let enabled = match obj.get("enabled") {
         None => true,
-        Some(v) => v
-            .as_bool()
-            .ok_or_else(|| Error::invalid_input("enabled", "must be a boolean"))?,
+        Some(v) => v.as_bool().ok_or_else(|| Error::invalid_input("enabled", "must be a boolean"))?,
     };
-    Ok(NewHook {
-        name,
-        event,
-        events: events.unwrap_or_default(),
-        config,
-        enabled,
-    })
+    Ok(NewHook { name, event, events: events.unwrap_or_default(), config, enabled })
 }
 
 /// Validated body of `PATCH /api/hooks/:id`: only the fields sent change; `config` replaces
@@ -175,9 +153,7 @@ pub struct HookPatch {
 }
 
 pub fn parse_hook_patch(body: &Value, allow_private: bool) -> Result<HookPatch, Error> {
-    let obj = body
-        .as_object()
-        .ok_or_else(|| Error::invalid_input("body", "must be a JSON object"))?;
+    let obj = body.as_object().ok_or_else(|| Error::invalid_input("body", "must be a JSON object"))?;
     Ok(HookPatch {
         name: obj.get("name").map(parse_name).transpose()?,
         events: obj.get("events").map(parse_events).transpose()?,
@@ -186,16 +162,10 @@ pub fn parse_hook_patch(body: &Value, allow_private: bool) -> Result<HookPatch, 
             Some(Value::Null) => Some(None),
             Some(v) => Some(Some(parse_event_name("event", v)?)),
         },
-        config: obj
-            .get("config")
-            .map(|c| parse_config(c, allow_private))
-            .transpose()?,
+        config: obj.get("config").map(|c| parse_config(c, allow_private)).transpose()?,
         enabled: obj
             .get("enabled")
-            .map(|v| {
-                v.as_bool()
-                    .ok_or_else(|| Error::invalid_input("enabled", "must be a boolean"))
-            })
+            .map(|v| v.as_bool().ok_or_else(|| Error::invalid_input("enabled", "must be a boolean")))
             .transpose()?,
     })
 }
@@ -235,13 +205,8 @@ impl Hook {
         let old = std::mem::replace(&mut self.signing_key, new_key);
         self.retired_keys.retain(|k| k.expires_at > now_ms);
         if grace_secs > 0 {
-            self.retired_keys.insert(
-                0,
-                RetiredKey {
-                    key: old,
-                    expires_at: now_ms + grace_secs as i64 * 1000,
-                },
-            );
+            self.retired_keys
+                .insert(0, RetiredKey { key: old, expires_at: now_ms + grace_secs as i64 * 1000 });
         }
         self.retired_keys.truncate(MAX_RETIRED_KEYS);
     }
@@ -249,24 +214,18 @@ impl Hook {
 
 /// `{gracePeriodSeconds?: 0–604800}`; an empty body means no grace period.
 pub fn parse_grace_period(body: &Value) -> Result<u64, Error> {
-    let obj = body
-        .as_object()
-        .ok_or_else(|| Error::invalid_input("body", "must be a JSON object"))?;
+    let obj = body.as_object().ok_or_else(|| Error::invalid_input("body", "must be a JSON object"))?;
     match obj.get("gracePeriodSeconds") {
         None | Some(Value::Null) => Ok(0),
         Some(v) => v
             .as_u64()
             .filter(|n| *n <= MAX_GRACE_PERIOD_SECS)
-            .ok_or_else(|| {
-                Error::invalid_input("gracePeriodSeconds", "must be an integer from 0 to 604800")
-            }),
+            .ok_or_else(|| Error::invalid_input("gracePeriodSeconds", "must be an integer from 0 to 604800")),
     }
 }
 
 fn parse_name(v: &Value) -> Result<String, Error> {
-    let s = v
-        .as_str()
-        .ok_or_else(|| Error::invalid_input("name", "must be a string"))?;
+    let s = v.as_str().ok_or_else(|| Error::invalid_input("name", "must be a string"))?;
     let len = s.chars().count();
     if !(1..=256).contains(&len) {
         return Err(Error::invalid_input("name", "must be 1 to 256 characters"));
@@ -275,23 +234,17 @@ fn parse_name(v: &Value) -> Result<String, Error> {
 }
 
 fn parse_event_name(field: &str, v: &Value) -> Result<String, Error> {
-    let s = v
-        .as_str()
-        .ok_or_else(|| Error::invalid_input(field, "must be an event name string"))?;
+    let s = v.as_str().ok_or_else(|| Error::invalid_input(field, "must be an event name string"))?;
     if !catalog::is_known(s) {
-        return Err(Error::invalid_input(
-            field,
-            format!("`{s}` is not a registrable event"),
-        ));
+        return Err(Error::invalid_input(field, format!("`{s}` is not a registrable event")));
     }
     Ok(s.to_string())
 }
 
 /// A non-empty list of catalog events; duplicates removed, first occurrence kept.
 fn parse_events(v: &Value) -> Result<Vec<String>, Error> {
-    let items = v
-        .as_array()
-        .ok_or_else(|| Error::invalid_input("events", "must be an array of event names"))?;
+    let items =
+        v.as_array().ok_or_else(|| Error::invalid_input("events", "must be an array of event names"))?;
     if items.is_empty() {
         return Err(Error::invalid_input("events", "must not be empty"));
     }
@@ -306,58 +259,42 @@ fn parse_events(v: &Value) -> Result<Vec<String>, Error> {
 }
 
 pub fn parse_config(v: &Value, allow_private: bool) -> Result<HookConfig, Error> {
-    let obj = v
-        .as_object()
-        .ok_or_else(|| Error::invalid_input("config", "must be an object"))?;
+    let obj = v.as_object().ok_or_else(|| Error::invalid_input("config", "must be an object"))?;
     let url = obj
         .get("url")
         .and_then(Value::as_str)
         .ok_or_else(|| Error::invalid_input("config.url", "is required and must be a string"))?;
-    url_policy::check(url, allow_private)
-        .map_err(|e| Error::invalid_input("config.url", e.to_string()))?;
+    url_policy::check(url, allow_private).map_err(|e| Error::invalid_input("config.url", e.to_string()))?;
     let headers = match obj.get("headers") {
         None | Some(Value::Null) => None,
         Some(h) => Some(parse_headers(h)?),
     };
     let retries = match obj.get("retries") {
         None | Some(Value::Null) => None,
-        Some(r) => Some(r.as_u64().filter(|n| *n <= MAX_RETRIES).ok_or_else(|| {
-            Error::invalid_input("config.retries", "must be an integer from 0 to 10")
-        })? as u8),
+        Some(r) => Some(
+            r.as_u64()
+                .filter(|n| *n <= MAX_RETRIES)
+                .ok_or_else(|| Error::invalid_input("config.retries", "must be an integer from 0 to 10"))?
+                as u8,
+        ),
     };
     let timeout_ms = match obj.get("timeoutMs") {
         None | Some(Value::Null) => None,
-        Some(t) => Some(
-            t.as_u64()
-                .filter(|n| TIMEOUT_RANGE_MS.contains(n))
-                .ok_or_else(|| {
-                    Error::invalid_input(
-                        "config.timeoutMs",
-                        "must be an integer from 1000 to 30000",
-                    )
-                })? as u32,
-        ),
+        Some(t) => Some(t.as_u64().filter(|n| TIMEOUT_RANGE_MS.contains(n)).ok_or_else(|| {
+            Error::invalid_input("config.timeoutMs", "must be an integer from 1000 to 30000")
+        })? as u32),
     };
-    Ok(HookConfig {
-        url: url.to_string(),
-        headers,
-        retries,
-        timeout_ms,
-    })
+    Ok(HookConfig { url: url.to_string(), headers, retries, timeout_ms })
 }
 
 /// Header names Hookwing sets itself (or the runtime does) and a hook may not override.
 fn is_reserved_header(lower: &str) -> bool {
-    matches!(lower, "logto-signature-sha-256" | "host" | "content-length")
-        || lower.starts_with("webhook-")
+    matches!(lower, "logto-signature-sha-256" | "host" | "content-length") || lower.starts_with("webhook-")
 }
 
 /// RFC 9110 token characters.
 fn is_token(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 fn parse_headers(v: &Value) -> Result<IndexMap<String, String>, Error> {
@@ -369,10 +306,7 @@ fn parse_headers(v: &Value) -> Result<IndexMap<String, String>, Error> {
     for (name, value) in obj {
         let field = format!("config.headers.{name}");
         if !is_token(name) {
-            return Err(Error::invalid_input(
-                &field,
-                "header name must be an HTTP token",
-            ));
+            return Err(Error::invalid_input(&field, "header name must be an HTTP token"));
         }
         let lower = name.to_ascii_lowercase();
         if is_reserved_header(&lower) {
@@ -384,20 +318,13 @@ fn parse_headers(v: &Value) -> Result<IndexMap<String, String>, Error> {
         if seen.contains(&lower) {
             return Err(Error::invalid_input(&field, "duplicate header name"));
         }
-        let value = value
-            .as_str()
-            .ok_or_else(|| Error::invalid_input(&field, "header value must be a string"))?;
+        let value =
+            value.as_str().ok_or_else(|| Error::invalid_input(&field, "header value must be a string"))?;
         if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
-            return Err(Error::invalid_input(
-                &field,
-                "header value must not contain CR, LF or NUL",
-            ));
+            return Err(Error::invalid_input(&field, "header value must not contain CR, LF or NUL"));
         }
         if value.len() > 4096 {
-            return Err(Error::invalid_input(
-                &field,
-                "header value must be at most 4096 bytes",
-            ));
+            return Err(Error::invalid_input(&field, "header value must be at most 4096 bytes"));
         }
         seen.push(lower);
         out.insert(name.clone(), value.to_string());
@@ -421,8 +348,7 @@ mod tests {
 
     #[test]
     fn minimal_create_defaults_like_logto() {
-        let h =
-            parse(json!({"event":"PostSignIn","config":{"url":"https://example.com/h"}})).unwrap();
+        let h = parse(json!({"event":"PostSignIn","config":{"url":"https://example.com/h"}})).unwrap();
         assert_eq!(h.name, "");
         assert!(h.enabled);
         assert!(h.events.is_empty());
@@ -431,7 +357,10 @@ mod tests {
 
     #[test]
     fn duplicate_events_are_removed_keeping_first_occurrence() {
-        let h = parse(json!({"events":["User.Created","PostSignIn","User.Created"],"config":{"url":"https://e.com"}})).unwrap();
+        let h = parse(
+            json!({"events":["User.Created","PostSignIn","User.Created"],"config":{"url":"https://e.com"}}),
+        )
+        .unwrap();
         assert_eq!(h.events, vec!["User.Created", "PostSignIn"]);
     }
 
@@ -444,23 +373,11 @@ mod tests {
     #[test]
     fn invalid_fields_are_guard_invalid_input_naming_the_field() {
         let cases = [
-            (
-                json!({"events":[],"config":{"url":"https://e.com"}}),
-                "events",
-            ),
-            (
-                json!({"events":["Nope"],"config":{"url":"https://e.com"}}),
-                "events[0]",
-            ),
-            (
-                json!({"name":"","events":["PostSignIn"],"config":{"url":"https://e.com"}}),
-                "name",
-            ),
+            (json!({"events":[],"config":{"url":"https://e.com"}}), "events"),
+            (json!({"events":["Nope"],"config":{"url":"https://e.com"}}), "events[0]"),
+            (json!({"name":"","events":["PostSignIn"],"config":{"url":"https://e.com"}}), "name"),
             (json!({"events":["PostSignIn"]}), "config"),
-            (
-                json!({"events":["PostSignIn"],"config":{"url":"http://127.0.0.1/"}}),
-                "config.url",
-            ),
+            (json!({"events":["PostSignIn"],"config":{"url":"http://127.0.0.1/"}}), "config.url"),
             (
                 json!({"events":["PostSignIn"],"config":{"url":"https://e.com","retries":11}}),
                 "config.retries",
@@ -485,10 +402,7 @@ mod tests {
                 json!({"events":["PostSignIn"],"config":{"url":"https://e.com","headers":{"Host":"x"}}}),
                 "config.headers.Host",
             ),
-            (
-                json!({"events":["PostSignIn"],"config":{"url":"https://e.com"},"enabled":"yes"}),
-                "enabled",
-            ),
+            (json!({"events":["PostSignIn"],"config":{"url":"https://e.com"},"enabled":"yes"}), "enabled"),
         ];
         for (body, field) in cases {
             let err = parse(body.clone()).unwrap_err();
@@ -538,11 +452,8 @@ mod tests {
     fn patch_changes_only_sent_fields_and_replaces_config() {
         let mut h = sample_hook();
         h.config.headers = Some(IndexMap::from([("x".to_string(), "y".to_string())]));
-        let patch = parse_hook_patch(
-            &json!({"name":"new","config":{"url":"https://other.example"}}),
-            false,
-        )
-        .unwrap();
+        let patch =
+            parse_hook_patch(&json!({"name":"new","config":{"url":"https://other.example"}}), false).unwrap();
         patch.apply(&mut h);
         assert_eq!(h.name, "new");
         assert_eq!(h.events, vec!["PostSignIn"]);
@@ -552,28 +463,10 @@ mod tests {
 
     #[test]
     fn patch_validates_like_create_and_allows_null_event() {
-        assert_eq!(
-            parse_hook_patch(&json!({"events":[]}), false)
-                .unwrap_err()
-                .code,
-            "guard.invalid_input"
-        );
-        assert_eq!(
-            parse_hook_patch(&json!({"name":7}), false)
-                .unwrap_err()
-                .code,
-            "guard.invalid_input"
-        );
-        assert_eq!(
-            parse_hook_patch(&json!({"event":null}), false)
-                .unwrap()
-                .event,
-            Some(None)
-        );
-        assert_eq!(
-            parse_hook_patch(&json!({}), false).unwrap(),
-            HookPatch::default()
-        );
+        assert_eq!(parse_hook_patch(&json!({"events":[]}), false).unwrap_err().code, "guard.invalid_input");
+        assert_eq!(parse_hook_patch(&json!({"name":7}), false).unwrap_err().code, "guard.invalid_input");
+        assert_eq!(parse_hook_patch(&json!({"event":null}), false).unwrap().event, Some(None));
+        assert_eq!(parse_hook_patch(&json!({}), false).unwrap(), HookPatch::default());
     }
 
     #[test]
@@ -581,9 +474,7 @@ mod tests {
         let mut h = sample_hook();
         h.enabled = false;
         h.disabled_reason = Some("410".into());
-        parse_hook_patch(&json!({"enabled":true}), false)
-            .unwrap()
-            .apply(&mut h);
+        parse_hook_patch(&json!({"enabled":true}), false).unwrap().apply(&mut h);
         assert!(h.enabled && h.disabled_reason.is_none());
     }
 
@@ -606,10 +497,7 @@ mod tests {
     #[test]
     fn grace_period_is_bounded() {
         assert_eq!(parse_grace_period(&json!({})).unwrap(), 0);
-        assert_eq!(
-            parse_grace_period(&json!({"gracePeriodSeconds":604800})).unwrap(),
-            604_800
-        );
+        assert_eq!(parse_grace_period(&json!({"gracePeriodSeconds":604800})).unwrap(), 604_800);
         assert!(parse_grace_period(&json!({"gracePeriodSeconds":604801})).is_err());
         assert!(parse_grace_period(&json!({"gracePeriodSeconds":-1})).is_err());
     }
@@ -617,14 +505,8 @@ mod tests {
     #[test]
     fn retired_keys_sign_until_they_expire() {
         let mut h = sample_hook();
-        h.retired_keys.push(RetiredKey {
-            key: "old".into(),
-            expires_at: 2000,
-        });
-        assert_eq!(
-            h.signing_keys(1999).collect::<Vec<_>>(),
-            vec![h.signing_key.as_str(), "old"]
-        );
+        h.retired_keys.push(RetiredKey { key: "old".into(), expires_at: 2000 });
+        assert_eq!(h.signing_keys(1999).collect::<Vec<_>>(), vec![h.signing_key.as_str(), "old"]);
         assert_eq!(h.signing_keys(2000).count(), 1);
     }
 }

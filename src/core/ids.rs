@@ -42,6 +42,15 @@ pub fn delivery_id() -> String {
     format!("dlv_{}", random_string(24, ALNUM))
 }
 
+/// A uniform number in [0, 1) (53 random bits), for retry jitter.
+pub fn unit_random() -> f64 {
+    let mut buf = [0u8; 8];
+    if getrandom::getrandom(&mut buf).is_err() {
+        return 0.5;
+    }
+    (u64::from_le_bytes(buf) >> 11) as f64 / (1u64 << 53) as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,9 +59,7 @@ mod tests {
     fn hook_ids_are_21_lowercase_alphanumerics() {
         let id = hook_id();
         assert_eq!(id.len(), 21);
-        assert!(id
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()));
+        assert!(id.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()));
     }
 
     #[test]
@@ -61,6 +68,13 @@ mod tests {
         assert_eq!(a.len(), 32);
         assert!(a.bytes().all(|c| c.is_ascii_alphanumeric()));
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn unit_random_is_in_the_unit_interval() {
+        let draws: Vec<f64> = (0..1000).map(|_| unit_random()).collect();
+        assert!(draws.iter().all(|x| (0.0..1.0).contains(x)));
+        assert!(draws.iter().any(|x| *x < 0.5) && draws.iter().any(|x| *x >= 0.5));
     }
 
     #[test]

@@ -31,11 +31,7 @@ pub fn retry_delay(
     }
     let index = (failed_attempt - 1) as usize;
     // More retries than schedule entries reuse the last entry.
-    let mut base = schedule
-        .get(index)
-        .or(schedule.last())
-        .copied()
-        .unwrap_or(0) as u64;
+    let mut base = schedule.get(index).or(schedule.last()).copied().unwrap_or(0) as u64;
     if kind == FailureKind::Overloaded {
         base = base.max(OVERLOAD_PENALTY_SECS);
     }
@@ -65,82 +61,39 @@ mod tests {
 
     #[test]
     fn follows_the_schedule_then_stops() {
-        let delays: Vec<_> = (1..=8)
-            .map(|n| retry_delay(SVIX, None, n, FailureKind::Other, None, MID))
-            .collect();
+        let delays: Vec<_> =
+            (1..=8).map(|n| retry_delay(SVIX, None, n, FailureKind::Other, None, MID)).collect();
         assert_eq!(
             delays,
-            [
-                Some(5),
-                Some(300),
-                Some(1800),
-                Some(7200),
-                Some(18000),
-                Some(36000),
-                Some(36000),
-                None
-            ]
+            [Some(5), Some(300), Some(1800), Some(7200), Some(18000), Some(36000), Some(36000), None]
         );
     }
 
     #[test]
     fn hook_retries_limit_the_count_and_reuse_the_last_entry() {
-        assert_eq!(
-            retry_delay(&[1, 1, 1], Some(1), 1, FailureKind::Other, None, MID),
-            Some(1)
-        );
-        assert_eq!(
-            retry_delay(&[1, 1, 1], Some(1), 2, FailureKind::Other, None, MID),
-            None
-        );
-        assert_eq!(
-            retry_delay(&[1, 2], Some(4), 4, FailureKind::Other, None, MID),
-            Some(2)
-        );
-        assert_eq!(
-            retry_delay(SVIX, Some(0), 1, FailureKind::Other, None, MID),
-            None
-        );
+        assert_eq!(retry_delay(&[1, 1, 1], Some(1), 1, FailureKind::Other, None, MID), Some(1));
+        assert_eq!(retry_delay(&[1, 1, 1], Some(1), 2, FailureKind::Other, None, MID), None);
+        assert_eq!(retry_delay(&[1, 2], Some(4), 4, FailureKind::Other, None, MID), Some(2));
+        assert_eq!(retry_delay(SVIX, Some(0), 1, FailureKind::Other, None, MID), None);
     }
 
     #[test]
     fn jitter_stays_within_twenty_percent() {
-        assert_eq!(
-            retry_delay(&[100], None, 1, FailureKind::Other, None, 0.0),
-            Some(80)
-        );
-        assert_eq!(
-            retry_delay(&[100], None, 1, FailureKind::Other, None, 0.999_999),
-            Some(120)
-        );
+        assert_eq!(retry_delay(&[100], None, 1, FailureKind::Other, None, 0.0), Some(80));
+        assert_eq!(retry_delay(&[100], None, 1, FailureKind::Other, None, 0.999_999), Some(120));
     }
 
     #[test]
     fn timeouts_and_429_wait_at_least_a_minute() {
-        assert_eq!(
-            retry_delay(&[5], None, 1, FailureKind::Overloaded, None, MID),
-            Some(60)
-        );
-        assert_eq!(
-            retry_delay(&[300], None, 1, FailureKind::Overloaded, None, MID),
-            Some(300)
-        );
+        assert_eq!(retry_delay(&[5], None, 1, FailureKind::Overloaded, None, MID), Some(60));
+        assert_eq!(retry_delay(&[300], None, 1, FailureKind::Overloaded, None, MID), Some(300));
     }
 
     #[test]
     fn retry_after_is_clamped_between_wait_and_twice_wait() {
-        assert_eq!(
-            retry_delay(&[100], None, 1, FailureKind::Other, Some(150), MID),
-            Some(150)
-        );
-        assert_eq!(
-            retry_delay(&[100], None, 1, FailureKind::Other, Some(10), MID),
-            Some(100)
-        );
-        assert_eq!(
-            retry_delay(&[100], None, 1, FailureKind::Other, Some(1000), MID),
-            Some(200)
-        );
+        assert_eq!(retry_delay(&[100], None, 1, FailureKind::Other, Some(150), MID), Some(150));
+        assert_eq!(retry_delay(&[100], None, 1, FailureKind::Other, Some(10), MID), Some(100));
+        assert_eq!(retry_delay(&[100], None, 1, FailureKind::Other, Some(1000), MID), Some(200));
     }
 
     #[test]
@@ -148,13 +101,8 @@ mod tests {
         assert_eq!(parse_retry_after("120", 0), Some(120));
         assert_eq!(parse_retry_after("1.2", 0), Some(2));
         assert_eq!(parse_retry_after("-1", 0), None);
-        let now = DateTime::parse_from_rfc2822("Sun, 06 Nov 1994 08:49:07 GMT")
-            .unwrap()
-            .timestamp_millis();
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now),
-            Some(30)
-        );
+        let now = DateTime::parse_from_rfc2822("Sun, 06 Nov 1994 08:49:07 GMT").unwrap().timestamp_millis();
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now), Some(30));
         assert_eq!(parse_retry_after("soon", now), None);
     }
 }

@@ -96,12 +96,7 @@ mod tests {
     fn standard_webhooks_vector_v1() {
         let key = whsec_key("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
         assert_eq!(
-            standard_signature(
-                &key,
-                "msg_p5jXN8AQM9LWM0D4loKWxJek",
-                1614265330,
-                br#"{"test": 2432232314}"#
-            ),
+            standard_signature(&key, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, br#"{"test": 2432232314}"#),
             "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
         );
     }
@@ -125,14 +120,8 @@ mod tests {
         let header = standard_signature_header(["new-key", "old-key"], "evt_1", 1700000000, b"{}");
         let parts: Vec<_> = header.split(' ').collect();
         assert_eq!(parts.len(), 2);
-        assert_eq!(
-            parts[0],
-            standard_signature(b"new-key", "evt_1", 1700000000, b"{}")
-        );
-        assert_eq!(
-            parts[1],
-            standard_signature(b"old-key", "evt_1", 1700000000, b"{}")
-        );
+        assert_eq!(parts[0], standard_signature(b"new-key", "evt_1", 1700000000, b"{}"));
+        assert_eq!(parts[1], standard_signature(b"old-key", "evt_1", 1700000000, b"{}"));
     }
 
     #[test]

@@ -87,12 +87,7 @@ fn is_private_v6(ip: Ipv6Addr) -> bool {
 }
 
 fn embedded_v4(seg: &[u16; 8]) -> Ipv4Addr {
-    Ipv4Addr::new(
-        (seg[6] >> 8) as u8,
-        seg[6] as u8,
-        (seg[7] >> 8) as u8,
-        seg[7] as u8,
-    )
+    Ipv4Addr::new((seg[6] >> 8) as u8, seg[6] as u8, (seg[7] >> 8) as u8, seg[7] as u8)
 }
 
 #[cfg(test)]
@@ -151,37 +146,16 @@ mod tests {
     fn allow_private_lifts_only_the_address_rule() {
         assert!(check("http://127.0.0.1:9000/hook", true).is_ok());
         assert!(check("http://localhost/", true).is_ok());
-        assert_eq!(
-            check("ftp://example.com/", true),
-            Err(UrlRejection::Scheme("ftp".into()))
-        );
-        assert_eq!(
-            check("http://u:p@example.com/", true),
-            Err(UrlRejection::UserInfo)
-        );
+        assert_eq!(check("ftp://example.com/", true), Err(UrlRejection::Scheme("ftp".into())));
+        assert_eq!(check("http://u:p@example.com/", true), Err(UrlRejection::UserInfo));
     }
 
     #[test]
     fn relative_and_odd_schemes_are_rejected() {
-        assert!(matches!(
-            check("/hook", false),
-            Err(UrlRejection::NotAbsolute(_))
-        ));
-        assert!(matches!(
-            check("not_work_url", false),
-            Err(UrlRejection::NotAbsolute(_))
-        ));
-        assert!(matches!(
-            check("file:///etc/passwd", false),
-            Err(UrlRejection::Scheme(_))
-        ));
-        assert!(matches!(
-            check("javascript:alert(1)", false),
-            Err(UrlRejection::Scheme(_))
-        ));
-        assert_eq!(
-            check("http://user@example.com/", false),
-            Err(UrlRejection::UserInfo)
-        );
+        assert!(matches!(check("/hook", false), Err(UrlRejection::NotAbsolute(_))));
+        assert!(matches!(check("not_work_url", false), Err(UrlRejection::NotAbsolute(_))));
+        assert!(matches!(check("file:///etc/passwd", false), Err(UrlRejection::Scheme(_))));
+        assert!(matches!(check("javascript:alert(1)", false), Err(UrlRejection::Scheme(_))));
+        assert_eq!(check("http://user@example.com/", false), Err(UrlRejection::UserInfo));
     }
 }

@@ -49,31 +49,18 @@ pub fn classify(outcome: &HttpOutcome) -> Verdict {
     }
 }
 
-pub async fn send<X: HttpClient, C: Clock>(
-    http: &X,
-    clock: &C,
-    request: OutboundRequest,
-) -> AttemptReport {
+pub async fn send<X: HttpClient, C: Clock>(http: &X, clock: &C, request: OutboundRequest) -> AttemptReport {
     let started = clock.now_ms();
     let timeout_ms = request.timeout_ms;
     let outcome = http.post(request).await;
     let duration_ms = clock.now_ms() - started;
     let verdict = classify(&outcome);
     let (response_status, response_body, retry_after, error) = match outcome {
-        HttpOutcome::Response {
-            status,
-            retry_after,
-            body,
-        } => {
+        HttpOutcome::Response { status, retry_after, body } => {
             let error = (verdict != Verdict::Succeeded).then(|| format!("HTTP {status}"));
             (Some(status), Some(body), retry_after, error)
         }
-        HttpOutcome::Timeout => (
-            None,
-            None,
-            None,
-            Some(format!("Timed out after {timeout_ms} ms")),
-        ),
+        HttpOutcome::Timeout => (None, None, None, Some(format!("Timed out after {timeout_ms} ms"))),
         HttpOutcome::Network(e) => (None, None, None, Some(e)),
     };
     AttemptReport {
@@ -92,11 +79,7 @@ mod tests {
     use super::*;
 
     fn status(s: u16) -> HttpOutcome {
-        HttpOutcome::Response {
-            status: s,
-            retry_after: None,
-            body: String::new(),
-        }
+        HttpOutcome::Response { status: s, retry_after: None, body: String::new() }
     }
 
     #[test]
@@ -104,28 +87,15 @@ mod tests {
         assert_eq!(classify(&status(200)), Verdict::Succeeded);
         assert_eq!(classify(&status(204)), Verdict::Succeeded);
         for s in [301, 302, 307, 308, 400, 404, 500, 503] {
-            assert_eq!(
-                classify(&status(s)),
-                Verdict::Failed(FailureKind::Other),
-                "{s}"
-            );
+            assert_eq!(classify(&status(s)), Verdict::Failed(FailureKind::Other), "{s}");
         }
     }
 
     #[test]
     fn gone_disables_and_overload_is_recognised() {
         assert_eq!(classify(&status(410)), Verdict::Gone);
-        assert_eq!(
-            classify(&status(429)),
-            Verdict::Failed(FailureKind::Overloaded)
-        );
-        assert_eq!(
-            classify(&HttpOutcome::Timeout),
-            Verdict::Failed(FailureKind::Overloaded)
-        );
-        assert_eq!(
-            classify(&HttpOutcome::Network("refused".into())),
-            Verdict::Failed(FailureKind::Other)
-        );
+        assert_eq!(classify(&status(429)), Verdict::Failed(FailureKind::Overloaded));
+        assert_eq!(classify(&HttpOutcome::Timeout), Verdict::Failed(FailureKind::Overloaded));
+        assert_eq!(classify(&HttpOutcome::Network("refused".into())), Verdict::Failed(FailureKind::Other));
     }
 }

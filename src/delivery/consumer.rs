@@ -2,7 +2,7 @@
 //! delivery, and decide the next step (retry later, done, or disable the hook).
 
 use super::attempt::{self, AttemptReport, Verdict};
-use super::ports::{Clock, HttpClient};
+use super::ports::{Clock, HookStore, HttpClient};
 use super::request;
 use super::task::DeliveryTask;
 use crate::core::config::Config;
@@ -15,10 +15,7 @@ pub enum Next {
     /// Nothing more to do: delivered, given up (a dead letter), or dropped.
     Done,
     /// Send this task again after the delay.
-    Retry {
-        task: DeliveryTask,
-        delay_seconds: u32,
-    },
+    Retry { task: DeliveryTask, delay_seconds: u32 },
 }
 
 #[derive(Debug)]
@@ -34,13 +31,35 @@ pub struct Processed {
 
 impl Processed {
     fn dropped(reason: &'static str) -> Self {
-        Self {
-            report: None,
-            next: Next::Done,
-            disable_hook: None,
-            dropped: Some(reason),
+        Self { report: None, next: Next::Done, disable_hook: None, dropped: Some(reason) }
+    }
+}
+
+impl Processed {
+    /// The delivery's state after this step, as the API reports it.
+    pub fn status(&self) -> &'static str {
+        match (&self.report, &self.next) {
+            (_, Next::Retry { .. }) => "retrying",
+            (Some(r), Next::Done) if r.verdict == Verdict::Succeeded => "succeeded",
+            _ => "failed",
         }
     }
+}
+
+/// Disables hooks whose endpoint answered 410, re-reading the snapshot so concurrent
+/// management edits are kept.
+pub async fn disable_hooks<H: HookStore>(store: &H, which: &[(String, String)]) -> crate::core::Result<()> {
+    if which.is_empty() {
+        return Ok(());
+    }
+    let mut hooks = store.load().await?;
+    for hook in hooks.iter_mut() {
+        if let Some((_, reason)) = which.iter().find(|(id, _)| *id == hook.id) {
+            hook.enabled = false;
+            hook.disabled_reason = Some(reason.clone());
+        }
+    }
+    store.save(&hooks).await
 }
 
 /// `hook` is the task's hook from the current snapshot (`None` if it was deleted); `unit`
@@ -60,10 +79,7 @@ pub async fn process<X: HttpClient, C: Clock>(
         let delay_seconds = remaining.min(MAX_QUEUE_DELAY_SECS as u64) as u32;
         return Processed {
             report: None,
-            next: Next::Retry {
-                task,
-                delay_seconds,
-            },
+            next: Next::Retry { task, delay_seconds },
             disable_hook: None,
             dropped: None,
         };
@@ -80,35 +96,17 @@ pub async fn process<X: HttpClient, C: Clock>(
     let report = match url_policy::check(&hook.config.url, config.allow_private_targets) {
         Err(e) => AttemptReport::refused(now, format!("Target refused: {e}")),
         Ok(_) => {
-            let req = request::build(
-                hook,
-                &task.event_id,
-                task.payload.get(),
-                now,
-                config.delivery_timeout_ms,
-            );
+            let req =
+                request::build(hook, &task.event_id, task.payload.get(), now, config.delivery_timeout_ms);
             attempt::send(http, clock, req).await
         }
     };
     let (next, disable_hook) = match report.verdict {
         Verdict::Succeeded => (Next::Done, None),
-        Verdict::Gone => (
-            Next::Done,
-            Some("The endpoint answered 410 Gone.".to_string()),
-        ),
+        Verdict::Gone => (Next::Done, Some("The endpoint answered 410 Gone.".to_string())),
         Verdict::Failed(kind) => {
-            let hint = report
-                .retry_after
-                .as_deref()
-                .and_then(|v| parse_retry_after(v, now));
-            match retry_delay(
-                &config.retry_schedule,
-                hook.config.retries,
-                task.attempt,
-                kind,
-                hint,
-                unit,
-            ) {
+            let hint = report.retry_after.as_deref().and_then(|v| parse_retry_after(v, now));
+            match retry_delay(&config.retry_schedule, hook.config.retries, task.attempt, kind, hint, unit) {
                 None => (Next::Done, None),
                 Some(delay) => {
                     let mut next = task.next_attempt();
@@ -116,23 +114,12 @@ pub async fn process<X: HttpClient, C: Clock>(
                         next.not_before_ms = Some(now + delay as i64 * 1000);
                     }
                     let delay_seconds = delay.min(MAX_QUEUE_DELAY_SECS as u64) as u32;
-                    (
-                        Next::Retry {
-                            task: next,
-                            delay_seconds,
-                        },
-                        None,
-                    )
+                    (Next::Retry { task: next, delay_seconds }, None)
                 }
             }
         }
     };
-    Processed {
-        report: Some(report),
-        next,
-        disable_hook,
-        dropped: None,
-    }
+    Processed { report: Some(report), next, disable_hook, dropped: None }
 }
 
 #[cfg(test)]
@@ -143,22 +130,11 @@ mod tests {
     use futures_executor::block_on;
 
     fn config() -> Config {
-        Config {
-            allow_private_targets: true,
-            retry_schedule: vec![1, 2, 3],
-            ..Config::default()
-        }
+        Config { allow_private_targets: true, retry_schedule: vec![1, 2, 3], ..Config::default() }
     }
 
     fn run(task: DeliveryTask, hook: Option<&Hook>, http: &FakeHttp) -> Processed {
-        block_on(process(
-            task,
-            hook,
-            &config(),
-            http,
-            &FixedClock::at(1_700_000_000_000),
-            0.5,
-        ))
+        block_on(process(task, hook, &config(), http, &FixedClock::at(1_700_000_000_000), 0.5))
     }
 
     #[test]
@@ -174,10 +150,7 @@ mod tests {
         assert_eq!(out.report.unwrap().verdict, Verdict::Succeeded);
         let sent = http.sent();
         assert_eq!(sent.len(), 1);
-        assert!(sent[0]
-            .headers
-            .iter()
-            .any(|(n, _)| n == "webhook-signature"));
+        assert!(sent[0].headers.iter().any(|(n, _)| n == "webhook-signature"));
     }
 
     #[test]
@@ -193,17 +166,11 @@ mod tests {
         ]);
         let first = run(task_for(&hook, 1), Some(&hook), &http);
         match first.next {
-            Next::Retry {
-                task,
-                delay_seconds,
-            } => assert_eq!((task.attempt, delay_seconds), (2, 1)),
+            Next::Retry { task, delay_seconds } => assert_eq!((task.attempt, delay_seconds), (2, 1)),
             other => panic!("expected a retry, got {other:?}"),
         }
         let last = run(task_for(&hook, 4), Some(&hook), &http);
-        assert!(
-            matches!(last.next, Next::Done),
-            "1 + 3 attempts, then a dead letter"
-        );
+        assert!(matches!(last.next, Next::Done), "1 + 3 attempts, then a dead letter");
     }
 
     #[test]
@@ -223,20 +190,12 @@ mod tests {
     fn deleted_disabled_or_unsubscribed_hooks_are_not_called() {
         let mut hook = hook_for("http://127.0.0.1:9/h");
         let http = FakeHttp::answering(vec![]);
-        assert_eq!(
-            run(task_for(&hook, 1), None, &http).dropped,
-            Some("hook deleted")
-        );
+        assert_eq!(run(task_for(&hook, 1), None, &http).dropped, Some("hook deleted"));
         hook.enabled = false;
-        assert_eq!(
-            run(task_for(&hook, 1), Some(&hook), &http).dropped,
-            Some("hook disabled")
-        );
+        assert_eq!(run(task_for(&hook, 1), Some(&hook), &http).dropped, Some("hook disabled"));
         hook.enabled = true;
         hook.events = vec!["User.Created".into()];
-        assert!(run(task_for(&hook, 1), Some(&hook), &http)
-            .dropped
-            .is_some());
+        assert!(run(task_for(&hook, 1), Some(&hook), &http).dropped.is_some());
         assert!(http.sent().is_empty());
     }
 
@@ -244,24 +203,9 @@ mod tests {
     fn private_target_fails_at_send_time_without_a_request() {
         let hook = hook_for("http://127.0.0.1:9/h");
         let http = FakeHttp::answering(vec![]);
-        let strict = Config {
-            allow_private_targets: false,
-            ..config()
-        };
-        let out = block_on(process(
-            task_for(&hook, 1),
-            Some(&hook),
-            &strict,
-            &http,
-            &FixedClock::at(0),
-            0.5,
-        ));
-        assert!(out
-            .report
-            .unwrap()
-            .error
-            .unwrap()
-            .contains("Target refused"));
+        let strict = Config { allow_private_targets: false, ..config() };
+        let out = block_on(process(task_for(&hook, 1), Some(&hook), &strict, &http, &FixedClock::at(0), 0.5));
+        assert!(out.report.unwrap().error.unwrap().contains("Target refused"));
         assert!(http.sent().is_empty());
         assert!(matches!(out.next, Next::Retry { .. }));
     }
@@ -274,41 +218,16 @@ mod tests {
             retry_after: None,
             body: String::new(),
         }]);
-        let long = Config {
-            retry_schedule: vec![100_000],
-            ..config()
-        };
+        let long = Config { retry_schedule: vec![100_000], ..config() };
         let clock = FixedClock::at(0);
-        let out = block_on(process(
-            task_for(&hook, 1),
-            Some(&hook),
-            &long,
-            &http,
-            &clock,
-            0.5,
-        ));
-        let Next::Retry {
-            task,
-            delay_seconds,
-        } = out.next
-        else {
-            panic!("expected retry")
-        };
+        let out = block_on(process(task_for(&hook, 1), Some(&hook), &long, &http, &clock, 0.5));
+        let Next::Retry { task, delay_seconds } = out.next else { panic!("expected retry") };
         assert_eq!(delay_seconds, MAX_QUEUE_DELAY_SECS);
         assert_eq!(task.not_before_ms, Some(100_000_000));
         // The next hop only waits out the rest, without an attempt.
-        let hop = block_on(process(
-            task,
-            Some(&hook),
-            &long,
-            &http,
-            &FixedClock::at(43_200_000),
-            0.5,
-        ));
+        let hop = block_on(process(task, Some(&hook), &long, &http, &FixedClock::at(43_200_000), 0.5));
         assert!(hop.report.is_none());
-        let Next::Retry { delay_seconds, .. } = hop.next else {
-            panic!("expected another hop")
-        };
+        let Next::Retry { delay_seconds, .. } = hop.next else { panic!("expected another hop") };
         assert_eq!(delay_seconds, 43_200);
     }
 }

@@ -7,17 +7,12 @@ use crate::core::Result;
 use serde_json::value::RawValue;
 
 /// One task per enabled hook subscribed to the event, in hook order.
-pub fn plan(
-    event: &Event,
-    hooks: &[Hook],
-    mut new_id: impl FnMut() -> String,
-) -> Result<Vec<DeliveryTask>> {
+pub fn plan(event: &Event, hooks: &[Hook], mut new_id: impl FnMut() -> String) -> Result<Vec<DeliveryTask>> {
     let targets: Vec<&Hook> = hooks.iter().filter(|h| h.receives(&event.name)).collect();
     if targets.is_empty() {
         return Ok(Vec::new());
     }
-    let payload =
-        RawValue::from_string(event.json.clone()).map_err(crate::core::Error::internal)?;
+    let payload = RawValue::from_string(event.json.clone()).map_err(crate::core::Error::internal)?;
     Ok(targets
         .into_iter()
         .map(|hook| DeliveryTask {

@@ -12,10 +12,30 @@ pub trait HookStore {
     async fn save(&self, hooks: &[Hook]) -> Result<()>;
 }
 
-/// The `DELIVERIES` queue. A task is durable once `enqueue` returns.
+/// The `DELIVERIES` queue. Tasks are durable once `enqueue` returns; each goes with its own
+/// delay in seconds.
 #[allow(async_fn_in_trait)]
 pub trait DeliveryQueue {
-    async fn enqueue(&self, tasks: &[DeliveryTask], delay_seconds: u32) -> Result<()>;
+    async fn enqueue(&self, tasks: &[(DeliveryTask, u32)]) -> Result<()>;
+}
+
+/// What an `Idempotency-Key` claim found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// First use within 24 h: go ahead, then `complete` or `release`.
+    Fresh,
+    /// Already answered: replay this response.
+    Replay { status: u16, body: String },
+    /// The first request with this key is still being processed.
+    InProgress,
+}
+
+/// Remembered `Idempotency-Key`s (24 h), keyed by a digest of the header.
+#[allow(async_fn_in_trait)]
+pub trait IdempotencyStore {
+    async fn claim(&self, key: &str, now_ms: i64) -> Result<Claim>;
+    async fn complete(&self, key: &str, status: u16, body: &str) -> Result<()>;
+    async fn release(&self, key: &str) -> Result<()>;
 }
 
 pub trait Clock {
@@ -62,11 +82,7 @@ pub struct ExecutionStats {
 #[allow(async_fn_in_trait)]
 pub trait DeliveryLog {
     /// Attempt counts per hook since `since_ms` (all hooks when `hook_id` is `None`).
-    async fn stats(
-        &self,
-        hook_id: Option<&str>,
-        since_ms: i64,
-    ) -> Result<Vec<(String, ExecutionStats)>>;
+    async fn stats(&self, hook_id: Option<&str>, since_ms: i64) -> Result<Vec<(String, ExecutionStats)>>;
 }
 
 /// The set of ports one deployment provides: the Worker's bindings, or test fakes.
@@ -76,4 +92,5 @@ pub trait Platform {
     type Http: HttpClient;
     type Clock: Clock;
     type Log: DeliveryLog;
+    type Idempotency: IdempotencyStore;
 }

@@ -19,19 +19,14 @@ pub fn build(
 ) -> OutboundRequest {
     let body = delivery_body(event_json, &hook.id);
     let timestamp = now_ms.div_euclid(1000);
-    let mut headers: Vec<(String, String)> = vec![
-        ("content-type".into(), "application/json".into()),
-        ("user-agent".into(), USER_AGENT.into()),
-    ];
+    let mut headers: Vec<(String, String)> =
+        vec![("content-type".into(), "application/json".into()), ("user-agent".into(), USER_AGENT.into())];
     for (name, value) in hook.config.headers.iter().flatten() {
         // A hook header replaces a default of the same name (case-insensitively).
         headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         headers.push((name.clone(), value.clone()));
     }
-    headers.push((
-        "logto-signature-sha-256".into(),
-        logto_signature(&hook.signing_key, &body),
-    ));
+    headers.push(("logto-signature-sha-256".into(), logto_signature(&hook.signing_key, &body)));
     headers.push(("webhook-id".into(), event_id.to_string()));
     headers.push(("webhook-timestamp".into(), timestamp.to_string()));
     headers.push((
@@ -77,27 +72,14 @@ mod tests {
     }
 
     fn header<'a>(r: &'a OutboundRequest, name: &str) -> Vec<&'a str> {
-        r.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .collect()
+        r.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
     }
 
     #[test]
     fn signs_the_exact_body_with_both_schemes() {
-        let r = build(
-            &hook(),
-            "evt_1",
-            r#"{"event":"PostSignIn"}"#,
-            1_700_000_000_500,
-            10_000,
-        );
+        let r = build(&hook(), "evt_1", r#"{"event":"PostSignIn"}"#, 1_700_000_000_500, 10_000);
         assert_eq!(r.body, br#"{"event":"PostSignIn","hookId":"hook1"}"#);
-        assert_eq!(
-            header(&r, "logto-signature-sha-256"),
-            [logto_signature("foo", &r.body)]
-        );
+        assert_eq!(header(&r, "logto-signature-sha-256"), [logto_signature("foo", &r.body)]);
         assert_eq!(header(&r, "webhook-id"), ["evt_1"]);
         assert_eq!(header(&r, "webhook-timestamp"), ["1700000000"]);
         assert_eq!(
@@ -118,10 +100,7 @@ mod tests {
     #[test]
     fn rotation_grace_adds_a_signature_per_live_key() {
         let mut h = hook();
-        h.retired_keys.push(RetiredKey {
-            key: "old".into(),
-            expires_at: 5_000,
-        });
+        h.retired_keys.push(RetiredKey { key: "old".into(), expires_at: 5_000 });
         h.config.timeout_ms = Some(2_000);
         let r = build(&h, "evt_1", "{}", 1_000, 10_000);
         assert_eq!(header(&r, "webhook-signature")[0].split(' ').count(), 2);

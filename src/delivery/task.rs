@@ -33,11 +33,7 @@ impl DeliveryTask {
     }
 
     pub fn next_attempt(&self) -> Self {
-        Self {
-            attempt: self.attempt + 1,
-            not_before_ms: None,
-            ..self.clone()
-        }
+        Self { attempt: self.attempt + 1, not_before_ms: None, ..self.clone() }
     }
 }
 
@@ -47,8 +43,7 @@ mod tests {
 
     #[test]
     fn round_trips_with_the_payload_bytes_untouched() {
-        let payload =
-            RawValue::from_string(r#"{"event":"PostSignIn","b":1,"a":2}"#.into()).unwrap();
+        let payload = RawValue::from_string(r#"{"event":"PostSignIn","b":1,"a":2}"#.into()).unwrap();
         let task = DeliveryTask {
             delivery_id: "dlv_1".into(),
             event_id: "evt_1".into(),

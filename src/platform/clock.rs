@@ -7,8 +7,3 @@ impl Clock for SystemClock {
         js_sys::Date::now() as i64
     }
 }
-
-/// A uniform number in [0, 1) for retry jitter.
-pub fn unit_random() -> f64 {
-    js_sys::Math::random()
-}

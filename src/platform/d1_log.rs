@@ -28,11 +28,7 @@ struct StatsRow {
 }
 
 impl DeliveryLog for D1Log {
-    async fn stats(
-        &self,
-        hook_id: Option<&str>,
-        since_ms: i64,
-    ) -> Result<Vec<(String, ExecutionStats)>> {
+    async fn stats(&self, hook_id: Option<&str>, since_ms: i64) -> Result<Vec<(String, ExecutionStats)>> {
         const SELECT: &str = "SELECT hook_id, COUNT(*) AS requests, \
              SUM(CASE WHEN result = 'Success' THEN 1 ELSE 0 END) AS successes \
              FROM attempts WHERE started_at > ?1";

@@ -1,14 +1,19 @@
 //! The Worker's entry points. Each one only adapts the runtime to the modules that do the
 //! work.
 
-use super::{app, clock, http};
+use super::{app, http};
 use crate::api;
-use crate::delivery::consumer::{self, Next};
+use crate::core::ids::unit_random;
+use crate::delivery::consumer::{self, Next, Processed};
 use crate::delivery::ports::{DeliveryQueue, HookStore};
 use crate::delivery::task::DeliveryTask;
-use worker::{console_error, console_log, event, Context, Env, MessageBatch, MessageExt};
+use futures_util::stream::{self, StreamExt};
+use worker::{console_error, console_log, event, Context, Env, MessageBatch, MessageExt, RawMessage};
 
 const DEAD_LETTER_QUEUE: &str = "hookwing-deliveries-dlq";
+/// Attempts in flight per consumer invocation: Workers allow 6 open connections, and the
+/// retry `sendBatch` needs one.
+const CONSUMER_CONCURRENCY: usize = 5;
 
 #[event(start)]
 fn start() {
@@ -59,79 +64,85 @@ async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> worker::
             return Ok(());
         }
     };
-    let mut to_disable: Vec<(String, String)> = Vec::new();
+
+    let mut work: Vec<(RawMessage, DeliveryTask)> = Vec::new();
     for message in batch.raw_iter() {
-        let Some(task) = message
-            .body()
-            .as_string()
-            .and_then(|t| DeliveryTask::from_json(&t).ok())
-        else {
-            // Unreadable: it could never succeed, so let it dead-letter after the queue's retries.
-            console_error!("unreadable delivery message {}", message.id());
-            message.retry();
-            continue;
-        };
-        let hook = hooks.iter().find(|h| h.id == task.hook_id);
-        let delivery_id = task.delivery_id.clone();
-        let out = consumer::process(
-            task,
-            hook,
-            &app.config,
-            &app.http,
-            &app.clock,
-            clock::unit_random(),
-        )
-        .await;
-        if let (Some(reason), Some(hook)) = (out.disable_hook, hook) {
-            to_disable.push((hook.id.clone(), reason));
-        }
-        if let Some(reason) = out.dropped {
-            console_log!("delivery {delivery_id} dropped: {reason}");
-        }
-        if let Some(report) = &out.report {
-            console_log!(
-                "delivery {delivery_id}: {:?} status={:?} {}ms {}",
-                report.verdict,
-                report.response_status,
-                report.duration_ms,
-                report.error.as_deref().unwrap_or("")
-            );
-        }
-        let settled = match out.next {
-            Next::Done => Ok(()),
-            Next::Retry {
-                task,
-                delay_seconds,
-            } => app.queue.enqueue(&[task], delay_seconds).await,
-        };
-        match settled {
-            Ok(()) => message.ack(),
-            Err(err) => {
-                console_error!("delivery {delivery_id}: could not schedule the retry: {err}");
+        match message.body().as_string().and_then(|t| DeliveryTask::from_json(&t).ok()) {
+            Some(task) => work.push((message, task)),
+            None => {
+                // Unreadable: it can never succeed, so let the queue dead-letter it.
+                console_error!("unreadable delivery message {}", message.id());
                 message.retry();
             }
         }
     }
-    if !to_disable.is_empty() {
-        disable_hooks(&app.hooks, &to_disable).await;
+
+    let results: Vec<Settled> = stream::iter(work)
+        .map(|(message, task)| {
+            let hook = hooks.iter().find(|h| h.id == task.hook_id);
+            let app = &app;
+            let (delivery_id, hook_id) = (task.delivery_id.clone(), task.hook_id.clone());
+            async move {
+                let out =
+                    consumer::process(task, hook, &app.config, &app.http, &app.clock, unit_random()).await;
+                Settled { message, delivery_id, hook_id, out }
+            }
+        })
+        .buffer_unordered(CONSUMER_CONCURRENCY)
+        .collect()
+        .await;
+
+    let mut retries = Vec::new();
+    let mut to_disable = Vec::new();
+    for r in &results {
+        log_outcome(&r.delivery_id, &r.out);
+        if let Next::Retry { task, delay_seconds } = &r.out.next {
+            retries.push((task.clone(), *delay_seconds));
+        }
+        if let Some(reason) = &r.out.disable_hook {
+            to_disable.push((r.hook_id.clone(), reason.clone()));
+        }
+    }
+    // One sendBatch for every retry of this batch; a message is acked only once its next
+    // attempt is durable.
+    let scheduled = retries.is_empty()
+        || app
+            .queue
+            .enqueue(&retries)
+            .await
+            .map_err(|e| console_error!("could not schedule retries: {e}"))
+            .is_ok();
+    for r in &results {
+        if matches!(r.out.next, Next::Retry { .. }) && !scheduled {
+            r.message.retry();
+        } else {
+            r.message.ack();
+        }
+    }
+    if let Err(err) = consumer::disable_hooks(&app.hooks, &to_disable).await {
+        console_error!("could not disable hooks: {err}");
     }
     Ok(())
 }
 
-/// Disables hooks whose endpoint asked for it (410), re-reading the snapshot so concurrent
-/// management edits are kept.
-async fn disable_hooks(store: &impl HookStore, which: &[(String, String)]) {
-    let result = async {
-        let mut hooks = store.load().await?;
-        for hook in hooks.iter_mut() {
-            if let Some((_, reason)) = which.iter().find(|(id, _)| *id == hook.id) {
-                hook.enabled = false;
-                hook.disabled_reason = Some(reason.clone());
-            }
-        }
-        store.save(&hooks).await
-    };
-    if let Err(err) = result.await {
-        console_error!("could not disable hooks: {err}");
+struct Settled {
+    message: RawMessage,
+    delivery_id: String,
+    hook_id: String,
+    out: Processed,
+}
+
+fn log_outcome(delivery_id: &str, out: &Processed) {
+    if let Some(reason) = out.dropped {
+        console_log!("delivery {delivery_id} dropped: {reason}");
+    }
+    if let Some(report) = &out.report {
+        console_log!(
+            "delivery {delivery_id}: {} status={:?} {}ms {}",
+            out.status(),
+            report.response_status,
+            report.duration_ms,
+            report.error.as_deref().unwrap_or("")
+        );
     }
 }

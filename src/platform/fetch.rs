@@ -11,8 +11,7 @@ use worker::wasm_bindgen::JsCast;
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::web_sys::{ReadableStream, ReadableStreamDefaultReader};
 use worker::{
-    AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect,
-    ResponseBody,
+    AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, ResponseBody,
 };
 
 pub const BODY_PREFIX_BYTES: usize = 4096;
@@ -57,11 +56,7 @@ impl HttpClient for FetchClient {
                     ResponseBody::Body(bytes) => lossy_prefix(bytes),
                     ResponseBody::Stream(stream) => read_prefix(stream, request.timeout_ms).await,
                 };
-                HttpOutcome::Response {
-                    status,
-                    retry_after,
-                    body,
-                }
+                HttpOutcome::Response { status, retry_after, body }
             }
         }
     }
@@ -82,11 +77,7 @@ async fn read_prefix(stream: &ReadableStream, timeout_ms: u32) -> String {
                 let Ok(chunk) = JsFuture::from(reader.read()).await else {
                     break;
                 };
-                if Reflect::get(&chunk, &"done".into())
-                    .ok()
-                    .and_then(|d| d.as_bool())
-                    .unwrap_or(true)
-                {
+                if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
                     break;
                 }
                 if let Ok(value) = Reflect::get(&chunk, &"value".into()) {

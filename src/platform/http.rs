@@ -10,15 +10,8 @@ pub async fn to_api(mut req: Request) -> worker::Result<api::Request> {
         method: req.method().to_string(),
         origin: url.origin().ascii_serialization(),
         path: url.path().to_string(),
-        query: url
-            .query_pairs()
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect(),
-        headers: req
-            .headers()
-            .entries()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v))
-            .collect(),
+        query: url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect(),
+        headers: req.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect(),
         body,
     })
 }
@@ -28,9 +21,5 @@ pub fn from_api(resp: api::Response) -> worker::Result<Response> {
     for (name, value) in &resp.headers {
         builder = builder.with_header(name, value)?;
     }
-    Ok(if resp.body.is_empty() {
-        builder.empty()
-    } else {
-        builder.fixed(resp.body)
-    })
+    Ok(if resp.body.is_empty() { builder.empty() } else { builder.fixed(resp.body) })
 }

@@ -2,6 +2,7 @@
 //! and the thin entry points.
 
 mod clock;
+mod d1_idempotency;
 mod d1_log;
 mod entry;
 mod fetch;
@@ -24,6 +25,7 @@ impl Platform for Cloudflare {
     type Http = fetch::FetchClient;
     type Clock = clock::SystemClock;
     type Log = d1_log::D1Log;
+    type Idempotency = d1_idempotency::D1Idempotency;
 }
 
 pub type WorkerApp = App<Cloudflare>;
@@ -38,21 +40,17 @@ pub fn config(env: &Env) -> Result<Config, Error> {
 }
 
 pub fn app(env: &Env) -> Result<WorkerApp, Error> {
-    let binding = |name: &str, e: worker::Error| {
-        Error::unavailable(format!("binding {name} is not configured: {e}"))
-    };
+    let binding =
+        |name: &str, e: worker::Error| Error::unavailable(format!("binding {name} is not configured: {e}"));
     Ok(App {
         config: config(env)?,
-        hooks: kv_hooks::KvHookStore::new(
-            env.kv(HOOKS_BINDING)
-                .map_err(|e| binding(HOOKS_BINDING, e))?,
-        ),
-        queue: queue::QueueSender::new(
-            env.queue(QUEUE_BINDING)
-                .map_err(|e| binding(QUEUE_BINDING, e))?,
-        ),
+        hooks: kv_hooks::KvHookStore::new(env.kv(HOOKS_BINDING).map_err(|e| binding(HOOKS_BINDING, e))?),
+        queue: queue::QueueSender::new(env.queue(QUEUE_BINDING).map_err(|e| binding(QUEUE_BINDING, e))?),
         http: fetch::FetchClient,
         clock: clock::SystemClock,
         log: d1_log::D1Log::new(env.d1(DB_BINDING).map_err(|e| binding(DB_BINDING, e))?),
+        idempotency: d1_idempotency::D1Idempotency::new(
+            env.d1(DB_BINDING).map_err(|e| binding(DB_BINDING, e))?,
+        ),
     })
 }

@@ -21,10 +21,10 @@ impl QueueSender {
 }
 
 impl DeliveryQueue for QueueSender {
-    async fn enqueue(&self, tasks: &[DeliveryTask], delay_seconds: u32) -> Result<()> {
+    async fn enqueue(&self, tasks: &[(DeliveryTask, u32)]) -> Result<()> {
         let mut batch: Vec<SendMessage<String>> = Vec::new();
         let mut bytes = 0;
-        for task in tasks {
+        for (task, delay_seconds) in tasks {
             let body = task.to_json();
             if !batch.is_empty()
                 && (batch.len() == MAX_BATCH_MESSAGES || bytes + body.len() > MAX_BATCH_BYTES)
@@ -34,8 +34,8 @@ impl DeliveryQueue for QueueSender {
             }
             bytes += body.len();
             let mut message = MessageBuilder::new(body).content_type(QueueContentType::Text);
-            if delay_seconds > 0 {
-                message = message.delay_seconds(delay_seconds);
+            if *delay_seconds > 0 {
+                message = message.delay_seconds(*delay_seconds);
             }
             batch.push(message.build());
         }
