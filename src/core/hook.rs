@@ -201,9 +201,10 @@ pub const MAX_GRACE_PERIOD_SECS: u64 = 604_800;
 impl Hook {
     /// Replaces the signing key. With a grace period the old key keeps signing
     /// `webhook-signature` until it expires, so receivers can roll over without failures.
+    /// Without one, every earlier key stops at once (the rotation for a leaked key).
     pub fn rotate_signing_key(&mut self, new_key: String, now_ms: i64, grace_secs: u64) {
         let old = std::mem::replace(&mut self.signing_key, new_key);
-        self.retired_keys.retain(|k| k.expires_at > now_ms);
+        self.retired_keys.retain(|k| grace_secs > 0 && k.expires_at > now_ms);
         if grace_secs > 0 {
             self.retired_keys
                 .insert(0, RetiredKey { key: old, expires_at: now_ms + grace_secs as i64 * 1000 });
@@ -492,6 +493,8 @@ mod tests {
             h.rotate_signing_key(format!("{i:032}"), 1_000, 60);
         }
         assert_eq!(h.retired_keys.len(), MAX_RETIRED_KEYS);
+        h.rotate_signing_key("D".repeat(32), 1_000, 0);
+        assert!(h.retired_keys.is_empty(), "a rotation without grace drops every earlier key");
     }
 
     #[test]
