@@ -10,7 +10,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 export const ADMIN_TOKEN = "test-admin-token";
 export const INGEST_TOKEN = "test-ingest-token";
 
-export async function startWorker({ vars = {} } = {}) {
+export async function startWorker({ vars = {}, quiet = false } = {}) {
   const { workerOptions, main } = unstable_getMiniflareWorkerOptions(path.join(ROOT, "wrangler.toml"));
   const output = [];
   const mf = new Miniflare({
@@ -28,8 +28,9 @@ export async function startWorker({ vars = {} } = {}) {
     host: "127.0.0.1",
     port: 0,
     handleRuntimeStdio(stdout, stderr) {
-      stdout.on("data", (d) => output.push(String(d)));
-      stderr.on("data", (d) => output.push(String(d)));
+      // Kept for assertions on what the Worker logged; `quiet` drops it (benchmarks).
+      stdout.on("data", (d) => quiet || output.push(String(d)));
+      stderr.on("data", (d) => quiet || output.push(String(d)));
     },
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
