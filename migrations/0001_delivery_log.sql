@@ -1,5 +1,5 @@
--- The delivery log: every planned delivery (one event to one hook) and every attempt at it.
--- Times are epoch milliseconds.
+-- The delivery log: every delivery (one event to one hook) and every attempt at it.
+-- A delivery is recorded at its first attempt. Times are epoch milliseconds.
 CREATE TABLE IF NOT EXISTS deliveries (
   id TEXT PRIMARY KEY,                 -- dlv_…
   event_id TEXT NOT NULL,              -- evt_…, sent as webhook-id
@@ -9,12 +9,13 @@ CREATE TABLE IF NOT EXISTS deliveries (
   status TEXT NOT NULL CHECK (status IN ('pending', 'retrying', 'succeeded', 'failed')),
   attempts INTEGER NOT NULL DEFAULT 0,
   next_attempt_at INTEGER,
+  last_error TEXT,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS deliveries_by_hook ON deliveries (hook_id, created_at DESC);
 CREATE INDEX IF NOT EXISTS deliveries_by_hook_status ON deliveries (hook_id, status, created_at DESC);
-CREATE INDEX IF NOT EXISTS deliveries_by_age ON deliveries (created_at);
+CREATE INDEX IF NOT EXISTS deliveries_by_age ON deliveries (updated_at);
 
 CREATE TABLE IF NOT EXISTS attempts (
   id TEXT PRIMARY KEY,

@@ -7,6 +7,7 @@
 //! - `platform` (wasm only): the Workers bindings behind those traits, and the entry points.
 
 pub mod api;
+pub mod app;
 pub mod core;
 pub mod delivery;
 

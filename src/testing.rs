@@ -3,8 +3,9 @@
 use crate::core::hook::{Hook, HookConfig};
 use crate::core::Result;
 use crate::delivery::ports::{
-    Claim, Clock, DeliveryLog, DeliveryQueue, ExecutionStats, HookStore, HttpClient, HttpOutcome,
-    IdempotencyStore, OutboundRequest, Platform,
+    AttemptRecord, Claim, Clock, DeliveryLog, DeliveryQueue, DeliveryRecord, ExecutionStats, HookStore,
+    HttpClient, HttpOutcome, IdempotencyStore, LogQuery, LoggedAttempt, OutboundRequest, Platform,
+    StoredDelivery,
 };
 use crate::delivery::task::DeliveryTask;
 use serde_json::value::RawValue;
@@ -92,15 +93,138 @@ impl HttpClient for FakeHttp {
     }
 }
 
-/// Stats served from a fixed table.
+/// The delivery log as in-memory tables; `stats` can also be pinned by a test.
 #[derive(Default)]
 pub struct MemoryLog {
     pub stats: RefCell<Vec<(String, ExecutionStats)>>,
+    pub deliveries: RefCell<Vec<StoredDelivery>>,
+    pub attempts: RefCell<Vec<AttemptRecord>>,
 }
 
 impl DeliveryLog for MemoryLog {
     async fn stats(&self, hook_id: Option<&str>, _since_ms: i64) -> Result<Vec<(String, ExecutionStats)>> {
         Ok(self.stats.borrow().iter().filter(|(id, _)| hook_id.is_none_or(|h| h == id)).cloned().collect())
+    }
+
+    async fn record(&self, deliveries: &[DeliveryRecord], attempts: &[AttemptRecord]) -> Result<()> {
+        let mut stored = self.deliveries.borrow_mut();
+        for d in deliveries {
+            match stored.iter_mut().find(|s| s.id == d.id) {
+                Some(s) => {
+                    s.status = d.status.to_string();
+                    s.attempts = s.attempts.max(d.attempts);
+                    s.next_attempt_at = d.next_attempt_at;
+                    s.last_error = d.last_error.clone();
+                    s.updated_at = d.at;
+                }
+                None => stored.push(StoredDelivery {
+                    id: d.id.clone(),
+                    event_id: d.event_id.clone(),
+                    hook_id: d.hook_id.clone(),
+                    event: d.event.clone(),
+                    status: d.status.to_string(),
+                    attempts: d.attempts,
+                    next_attempt_at: d.next_attempt_at,
+                    last_error: d.last_error.clone(),
+                    created_at: d.at,
+                    updated_at: d.at,
+                    payload: Some(d.payload.clone()),
+                }),
+            }
+        }
+        self.attempts.borrow_mut().extend(attempts.iter().cloned());
+        Ok(())
+    }
+
+    async fn failing_since(&self, hook_id: &str) -> Result<Option<i64>> {
+        let attempts = self.attempts.borrow();
+        let mine = attempts.iter().filter(|a| a.hook_id == hook_id);
+        let last_ok = mine.clone().filter(|a| a.success).map(|a| a.started_at).max().unwrap_or(i64::MIN);
+        Ok(mine.filter(|a| !a.success && a.started_at > last_ok).map(|a| a.started_at).min())
+    }
+
+    async fn attempts(&self, q: &LogQuery<'_>) -> Result<(Vec<LoggedAttempt>, usize)> {
+        let mut rows: Vec<AttemptRecord> = self
+            .attempts
+            .borrow()
+            .iter()
+            .filter(|a| a.hook_id == q.hook_id && a.started_at >= q.start_ms && a.started_at <= q.end_ms)
+            .filter(|a| q.event.is_none_or(|e| e == a.event))
+            .cloned()
+            .collect();
+        rows.sort_by_key(|a| std::cmp::Reverse(a.started_at));
+        let total = rows.len();
+        let deliveries = self.deliveries.borrow();
+        let page = rows
+            .into_iter()
+            .skip(q.offset)
+            .take(q.limit)
+            .map(|record| {
+                let payload =
+                    deliveries.iter().find(|d| d.id == record.delivery_id).and_then(|d| d.payload.clone());
+                LoggedAttempt { record, payload }
+            })
+            .collect();
+        Ok((page, total))
+    }
+
+    async fn deliveries(
+        &self,
+        hook_id: &str,
+        status: Option<&str>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<(Vec<StoredDelivery>, usize)> {
+        let mut rows: Vec<StoredDelivery> = self
+            .deliveries
+            .borrow()
+            .iter()
+            .filter(|d| d.hook_id == hook_id && status.is_none_or(|s| s == d.status))
+            .cloned()
+            .map(|d| StoredDelivery { payload: None, ..d })
+            .collect();
+        rows.sort_by_key(|d| std::cmp::Reverse(d.created_at));
+        let total = rows.len();
+        Ok((rows.into_iter().skip(offset).take(limit).collect(), total))
+    }
+
+    async fn delivery(&self, id: &str) -> Result<Option<(StoredDelivery, Vec<AttemptRecord>)>> {
+        let Some(d) = self.deliveries.borrow().iter().find(|d| d.id == id).cloned() else {
+            return Ok(None);
+        };
+        let mut attempts: Vec<_> =
+            self.attempts.borrow().iter().filter(|a| a.delivery_id == id).cloned().collect();
+        attempts.sort_by_key(|a| a.number);
+        Ok(Some((d, attempts)))
+    }
+
+    async fn failed_between(
+        &self,
+        hook_id: &str,
+        since_ms: i64,
+        until_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<StoredDelivery>> {
+        Ok(self
+            .deliveries
+            .borrow()
+            .iter()
+            .filter(|d| {
+                d.hook_id == hook_id && d.status == "failed" && (since_ms..=until_ms).contains(&d.created_at)
+            })
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn purge(&self, before_ms: i64, _idempotency_before_ms: i64) -> Result<u64> {
+        let mut attempts = self.attempts.borrow_mut();
+        let n = attempts.len();
+        attempts.retain(|a| a.started_at >= before_ms);
+        let mut deliveries = self.deliveries.borrow_mut();
+        let m = deliveries.len();
+        deliveries.retain(|d| d.updated_at >= before_ms || d.status == "retrying");
+        Ok((n - attempts.len() + m - deliveries.len()) as u64)
     }
 }
 
@@ -121,6 +245,9 @@ pub struct FixedClock(pub Cell<i64>);
 impl FixedClock {
     pub fn at(ms: i64) -> Self {
         Self(Cell::new(ms))
+    }
+    pub fn now_ms_for_test(&self) -> i64 {
+        self.0.get()
     }
 }
 
@@ -157,5 +284,6 @@ pub fn task_for(hook: &Hook, attempt: u32) -> DeliveryTask {
         )
         .expect("valid JSON"),
         not_before_ms: None,
+        manual: false,
     }
 }

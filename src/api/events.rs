@@ -6,17 +6,12 @@ use super::{App, Request, Response};
 use crate::core::event::{parse_ingest, Event, Ingest};
 use crate::core::signature::verify_logto_signature;
 use crate::core::{ids, Error};
-use crate::delivery::consumer::{self, Next, Processed};
+use crate::delivery::consumer::Processed;
 use crate::delivery::fanout;
 use crate::delivery::ports::{Claim, Clock, DeliveryQueue, HookStore, IdempotencyStore, Platform};
 use crate::delivery::task::DeliveryTask;
-use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-
-/// First attempts run in parallel in one invocation; Workers allow 6 open connections and
-/// the queue send needs one.
-pub const INLINE_CONCURRENCY: usize = 5;
 
 fn wants_wait(req: &Request) -> bool {
     matches!(req.query("wait"), Some("true") | Some("1"))
@@ -127,44 +122,19 @@ impl<P: Platform> App<P> {
         hooks: &[crate::core::hook::Hook],
         planned: &[(&Event, Vec<DeliveryTask>)],
     ) -> Result<Vec<Value>, Error> {
-        let all: Vec<&DeliveryTask> = planned.iter().flat_map(|(_, t)| t.iter()).collect();
-        let results: Vec<(String, Processed)> = stream::iter(all)
-            .map(|task| async move {
-                let hook = hooks.iter().find(|h| h.id == task.hook_id);
-                let unit = crate::core::ids::unit_random();
-                let out =
-                    consumer::process(task.clone(), hook, &self.config, &self.http, &self.clock, unit).await;
-                (task.delivery_id.clone(), out)
-            })
-            .buffer_unordered(INLINE_CONCURRENCY)
-            .collect()
-            .await;
-        let retries: Vec<(DeliveryTask, u32)> = results
-            .iter()
-            .filter_map(|(_, p)| match &p.next {
-                Next::Retry { task, delay_seconds } => Some((task.clone(), *delay_seconds)),
-                Next::Done => None,
-            })
-            .collect();
-        if !retries.is_empty() {
-            self.queue.enqueue(&retries).await?;
+        let all: Vec<DeliveryTask> = planned.iter().flat_map(|(_, t)| t.iter().cloned()).collect();
+        let run = self.run_deliveries(hooks, all).await;
+        if let Some(err) = run.retries_lost {
+            // The first attempts happened, but failed ones could not be scheduled again.
+            return Err(err);
         }
-        let to_disable: Vec<(String, String)> = planned
-            .iter()
-            .flat_map(|(_, t)| t.iter())
-            .filter_map(|t| {
-                let (_, p) = results.iter().find(|(id, _)| *id == t.delivery_id)?;
-                Some((t.hook_id.clone(), p.disable_hook.clone()?))
-            })
-            .collect();
-        consumer::disable_hooks(&self.hooks, &to_disable).await?;
         Ok(planned
             .iter()
             .map(|(event, tasks)| {
                 let deliveries = tasks
                     .iter()
                     .filter_map(|t| {
-                        let (_, p) = results.iter().find(|(id, _)| *id == t.delivery_id)?;
+                        let (_, p) = run.results.iter().find(|(r, _)| r.delivery_id == t.delivery_id)?;
                         Some(synced_result(t, p))
                     })
                     .collect();

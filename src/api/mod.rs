@@ -10,7 +10,7 @@ pub mod openapi;
 mod pagination;
 pub mod router;
 
-use crate::core::config::Config;
+pub use crate::app::App;
 use crate::core::Error;
 use crate::delivery::ports::Platform;
 use router::Route;
@@ -71,17 +71,6 @@ impl Response {
     }
 }
 
-/// The Worker's services, behind the ports.
-pub struct App<P: Platform> {
-    pub config: Config,
-    pub hooks: P::Hooks,
-    pub queue: P::Queue,
-    pub http: P::Http,
-    pub clock: P::Clock,
-    pub log: P::Log,
-    pub idempotency: P::Idempotency,
-}
-
 impl<P: Platform> App<P> {
     pub async fn handle(&self, req: Request) -> Response {
         match self.dispatch(&req).await {
@@ -126,8 +115,9 @@ impl<P: Platform> App<P> {
 }
 
 #[cfg(test)]
-pub(crate) mod test_support {
+pub mod test_support {
     use super::*;
+    use crate::core::config::Config;
     use crate::testing::{
         FakeHttp, FixedClock, MemoryHooks, MemoryIdempotency, MemoryLog, MemoryQueue, TestPlatform,
     };

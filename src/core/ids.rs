@@ -42,6 +42,10 @@ pub fn delivery_id() -> String {
     format!("dlv_{}", random_string(24, ALNUM))
 }
 
+pub fn attempt_id() -> String {
+    format!("att_{}", random_string(24, ALNUM))
+}
+
 /// A uniform number in [0, 1) (53 random bits), for retry jitter.
 pub fn unit_random() -> f64 {
     let mut buf = [0u8; 8];

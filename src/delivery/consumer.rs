@@ -65,7 +65,7 @@ pub async fn disable_hooks<H: HookStore>(store: &H, which: &[(String, String)]) 
 /// `hook` is the task's hook from the current snapshot (`None` if it was deleted); `unit`
 /// is a uniform random number in [0, 1) for the retry jitter.
 pub async fn process<X: HttpClient, C: Clock>(
-    task: DeliveryTask,
+    task: &DeliveryTask,
     hook: Option<&Hook>,
     config: &Config,
     http: &X,
@@ -79,7 +79,7 @@ pub async fn process<X: HttpClient, C: Clock>(
         let delay_seconds = remaining.min(MAX_QUEUE_DELAY_SECS as u64) as u32;
         return Processed {
             report: None,
-            next: Next::Retry { task, delay_seconds },
+            next: Next::Retry { task: task.clone(), delay_seconds },
             disable_hook: None,
             dropped: None,
         };
@@ -104,6 +104,8 @@ pub async fn process<X: HttpClient, C: Clock>(
     let (next, disable_hook) = match report.verdict {
         Verdict::Succeeded => (Next::Done, None),
         Verdict::Gone => (Next::Done, Some("The endpoint answered 410 Gone.".to_string())),
+        // An operator's replay is one attempt, never rescheduled (as in Svix).
+        Verdict::Failed(_) if task.manual => (Next::Done, None),
         Verdict::Failed(kind) => {
             let hint = report.retry_after.as_deref().and_then(|v| parse_retry_after(v, now));
             match retry_delay(&config.retry_schedule, hook.config.retries, task.attempt, kind, hint, unit) {
@@ -134,7 +136,7 @@ mod tests {
     }
 
     fn run(task: DeliveryTask, hook: Option<&Hook>, http: &FakeHttp) -> Processed {
-        block_on(process(task, hook, &config(), http, &FixedClock::at(1_700_000_000_000), 0.5))
+        block_on(process(&task, hook, &config(), http, &FixedClock::at(1_700_000_000_000), 0.5))
     }
 
     #[test]
@@ -204,7 +206,8 @@ mod tests {
         let hook = hook_for("http://127.0.0.1:9/h");
         let http = FakeHttp::answering(vec![]);
         let strict = Config { allow_private_targets: false, ..config() };
-        let out = block_on(process(task_for(&hook, 1), Some(&hook), &strict, &http, &FixedClock::at(0), 0.5));
+        let out =
+            block_on(process(&task_for(&hook, 1), Some(&hook), &strict, &http, &FixedClock::at(0), 0.5));
         assert!(out.report.unwrap().error.unwrap().contains("Target refused"));
         assert!(http.sent().is_empty());
         assert!(matches!(out.next, Next::Retry { .. }));
@@ -220,12 +223,12 @@ mod tests {
         }]);
         let long = Config { retry_schedule: vec![100_000], ..config() };
         let clock = FixedClock::at(0);
-        let out = block_on(process(task_for(&hook, 1), Some(&hook), &long, &http, &clock, 0.5));
+        let out = block_on(process(&task_for(&hook, 1), Some(&hook), &long, &http, &clock, 0.5));
         let Next::Retry { task, delay_seconds } = out.next else { panic!("expected retry") };
         assert_eq!(delay_seconds, MAX_QUEUE_DELAY_SECS);
         assert_eq!(task.not_before_ms, Some(100_000_000));
         // The next hop only waits out the rest, without an attempt.
-        let hop = block_on(process(task, Some(&hook), &long, &http, &FixedClock::at(43_200_000), 0.5));
+        let hop = block_on(process(&task, Some(&hook), &long, &http, &FixedClock::at(43_200_000), 0.5));
         assert!(hop.report.is_none());
         let Next::Retry { delay_seconds, .. } = hop.next else { panic!("expected another hop") };
         assert_eq!(delay_seconds, 43_200);

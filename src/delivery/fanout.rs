@@ -23,6 +23,7 @@ pub fn plan(event: &Event, hooks: &[Hook], mut new_id: impl FnMut() -> String) -
             attempt: 1,
             payload: payload.clone(),
             not_before_ms: None,
+            manual: false,
         })
         .collect())
 }

@@ -5,5 +5,7 @@ pub mod attempt;
 pub mod consumer;
 pub mod fanout;
 pub mod ports;
+pub mod record;
 pub mod request;
+pub mod runner;
 pub mod task;

@@ -78,11 +78,103 @@ pub struct ExecutionStats {
     pub success_count: u64,
 }
 
+/// A delivery's state after a step (upserted: created at its first attempt).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryRecord {
+    pub id: String,
+    pub event_id: String,
+    pub hook_id: String,
+    pub event: String,
+    /// The event JSON without `hookId`.
+    pub payload: String,
+    pub status: &'static str,
+    pub attempts: u32,
+    pub next_attempt_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub at: i64,
+}
+
+/// Where an attempt is recorded: one row per POST made (test sends are not recorded).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttemptRecord {
+    pub id: String,
+    pub delivery_id: String,
+    pub hook_id: String,
+    pub event: String,
+    pub number: u32,
+    pub started_at: i64,
+    pub duration_ms: i64,
+    pub success: bool,
+    pub response_status: Option<u16>,
+    pub response_body: Option<String>,
+    pub error: Option<String>,
+}
+
+/// An attempt as listed by recent-logs, with its delivery's payload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedAttempt {
+    pub record: AttemptRecord,
+    pub payload: Option<String>,
+}
+
+/// A delivery as listed, with its payload only when asked for one delivery.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredDelivery {
+    pub id: String,
+    pub event_id: String,
+    pub hook_id: String,
+    pub event: String,
+    pub status: String,
+    pub attempts: u32,
+    pub next_attempt_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub payload: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogQuery<'a> {
+    pub hook_id: &'a str,
+    pub event: Option<&'a str>,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub limit: usize,
+    pub offset: usize,
+}
+
 /// The delivery log in D1: deliveries and their attempts.
 #[allow(async_fn_in_trait)]
 pub trait DeliveryLog {
     /// Attempt counts per hook since `since_ms` (all hooks when `hook_id` is `None`).
     async fn stats(&self, hook_id: Option<&str>, since_ms: i64) -> Result<Vec<(String, ExecutionStats)>>;
+    /// Writes delivery states and attempts together (one round trip).
+    async fn record(&self, deliveries: &[DeliveryRecord], attempts: &[AttemptRecord]) -> Result<()>;
+    /// The first failed attempt after the hook's last success, if it has failed since.
+    async fn failing_since(&self, hook_id: &str) -> Result<Option<i64>>;
+    /// Attempts newest first, and how many match in all.
+    async fn attempts(&self, query: &LogQuery<'_>) -> Result<(Vec<LoggedAttempt>, usize)>;
+    /// Deliveries of a hook newest first (optionally of one status), and how many in all.
+    async fn deliveries(
+        &self,
+        hook_id: &str,
+        status: Option<&str>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<(Vec<StoredDelivery>, usize)>;
+    /// One delivery with its payload and every attempt.
+    async fn delivery(&self, id: &str) -> Result<Option<(StoredDelivery, Vec<AttemptRecord>)>>;
+    /// Failed deliveries of a hook created in [since, until], with payloads (at most `limit`).
+    async fn failed_between(
+        &self,
+        hook_id: &str,
+        since_ms: i64,
+        until_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<StoredDelivery>>;
+    /// Deletes attempts and finished deliveries older than `before_ms`, and expired
+    /// idempotency keys; returns the rows removed.
+    async fn purge(&self, before_ms: i64, idempotency_before_ms: i64) -> Result<u64>;
 }
 
 /// The set of ports one deployment provides: the Worker's bindings, or test fakes.

@@ -20,6 +20,9 @@ pub struct DeliveryTask {
     /// Set when a wait longer than the queue's delay cap is chained over several hops.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_before_ms: Option<i64>,
+    /// A replay asked for by an operator: one attempt, never rescheduled.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub manual: bool,
 }
 
 impl DeliveryTask {
@@ -52,6 +55,7 @@ mod tests {
             attempt: 1,
             payload,
             not_before_ms: None,
+            manual: false,
         };
         let back = DeliveryTask::from_json(&task.to_json()).unwrap();
         assert_eq!(back.payload.get(), r#"{"event":"PostSignIn","b":1,"a":2}"#);

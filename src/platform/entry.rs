@@ -3,17 +3,12 @@
 
 use super::{app, http};
 use crate::api;
-use crate::core::ids::unit_random;
-use crate::delivery::consumer::{self, Next, Processed};
-use crate::delivery::ports::{DeliveryQueue, HookStore};
+use crate::delivery::consumer::{Next, Processed};
+use crate::delivery::ports::HookStore;
 use crate::delivery::task::DeliveryTask;
-use futures_util::stream::{self, StreamExt};
 use worker::{console_error, console_log, event, Context, Env, MessageBatch, MessageExt, RawMessage};
 
 const DEAD_LETTER_QUEUE: &str = "hookwing-deliveries-dlq";
-/// Attempts in flight per consumer invocation: Workers allow 6 open connections, and the
-/// retry `sendBatch` needs one.
-const CONSUMER_CONCURRENCY: usize = 5;
 
 #[event(start)]
 fn start() {
@@ -77,59 +72,30 @@ async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> worker::
         }
     }
 
-    let results: Vec<Settled> = stream::iter(work)
-        .map(|(message, task)| {
-            let hook = hooks.iter().find(|h| h.id == task.hook_id);
-            let app = &app;
-            let (delivery_id, hook_id) = (task.delivery_id.clone(), task.hook_id.clone());
-            async move {
-                let out =
-                    consumer::process(task, hook, &app.config, &app.http, &app.clock, unit_random()).await;
-                Settled { message, delivery_id, hook_id, out }
-            }
-        })
-        .buffer_unordered(CONSUMER_CONCURRENCY)
-        .collect()
-        .await;
-
-    let mut retries = Vec::new();
-    let mut to_disable = Vec::new();
-    for r in &results {
-        log_outcome(&r.delivery_id, &r.out);
-        if let Next::Retry { task, delay_seconds } = &r.out.next {
-            retries.push((task.clone(), *delay_seconds));
-        }
-        if let Some(reason) = &r.out.disable_hook {
-            to_disable.push((r.hook_id.clone(), reason.clone()));
-        }
+    let (messages, tasks): (Vec<RawMessage>, Vec<DeliveryTask>) = work.into_iter().unzip();
+    let ids: Vec<String> = tasks.iter().map(|t| t.delivery_id.clone()).collect();
+    let run = app.run_deliveries(&hooks, tasks).await;
+    for (task, out) in &run.results {
+        log_outcome(&task.delivery_id, out);
     }
-    // One sendBatch for every retry of this batch; a message is acked only once its next
-    // attempt is durable.
-    let scheduled = retries.is_empty()
-        || app
-            .queue
-            .enqueue(&retries)
-            .await
-            .map_err(|e| console_error!("could not schedule retries: {e}"))
-            .is_ok();
-    for r in &results {
-        if matches!(r.out.next, Next::Retry { .. }) && !scheduled {
-            r.message.retry();
+    if let Some(err) = &run.retries_lost {
+        console_error!("could not schedule retries: {err}");
+    }
+    // A message is acked once its next attempt (if any) is durable; otherwise the queue
+    // redelivers it (at-least-once: the attempt may be repeated).
+    for (message, id) in messages.iter().zip(&ids) {
+        let needs_retry = run
+            .results
+            .iter()
+            .find(|(t, _)| t.delivery_id == *id)
+            .is_some_and(|(_, out)| matches!(out.next, Next::Retry { .. }));
+        if needs_retry && run.retries_lost.is_some() {
+            message.retry();
         } else {
-            r.message.ack();
+            message.ack();
         }
-    }
-    if let Err(err) = consumer::disable_hooks(&app.hooks, &to_disable).await {
-        console_error!("could not disable hooks: {err}");
     }
     Ok(())
-}
-
-struct Settled {
-    message: RawMessage,
-    delivery_id: String,
-    hook_id: String,
-    out: Processed,
 }
 
 fn log_outcome(delivery_id: &str, out: &Processed) {

@@ -1,0 +1,15 @@
+//! The service container: configuration and the ports one deployment provides. The API
+//! handlers (`api/`) and the delivery runner (`delivery/runner.rs`) are methods on it.
+
+use crate::core::config::Config;
+use crate::delivery::ports::Platform;
+
+pub struct App<P: Platform> {
+    pub config: Config,
+    pub hooks: P::Hooks,
+    pub queue: P::Queue,
+    pub http: P::Http,
+    pub clock: P::Clock,
+    pub log: P::Log,
+    pub idempotency: P::Idempotency,
+}

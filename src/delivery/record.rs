@@ -1,0 +1,144 @@
+//! What a step of a delivery writes to the delivery log: the delivery's new state and the
+//! attempt made, if any.
+
+use super::consumer::{Next, Processed};
+use super::ports::{AttemptRecord, DeliveryRecord};
+use super::task::DeliveryTask;
+use crate::core::ids;
+
+/// Records for one processed task; `now_ms` is when processing finished.
+pub fn records(
+    task: &DeliveryTask,
+    out: &Processed,
+    now_ms: i64,
+) -> (Option<DeliveryRecord>, Option<AttemptRecord>) {
+    let delivery = |status, attempts, next_attempt_at, last_error| DeliveryRecord {
+        id: task.delivery_id.clone(),
+        event_id: task.event_id.clone(),
+        hook_id: task.hook_id.clone(),
+        event: task.event.clone(),
+        payload: task.payload.get().to_string(),
+        status,
+        attempts,
+        next_attempt_at,
+        last_error,
+        at: now_ms,
+    };
+    if let Some(reason) = out.dropped {
+        let d = delivery("failed", task.attempt.saturating_sub(1), None, Some(format!("Dropped: {reason}.")));
+        return (Some(d), None);
+    }
+    let Some(report) = &out.report else {
+        // A hop of a long wait: nothing happened yet.
+        return (None, None);
+    };
+    let next_attempt_at = match &out.next {
+        Next::Retry { delay_seconds, .. } => Some(now_ms + *delay_seconds as i64 * 1000),
+        Next::Done => None,
+    };
+    let attempt = AttemptRecord {
+        id: ids::attempt_id(),
+        delivery_id: task.delivery_id.clone(),
+        hook_id: task.hook_id.clone(),
+        event: task.event.clone(),
+        number: task.attempt,
+        started_at: report.started_at_ms,
+        duration_ms: report.duration_ms,
+        success: out.status() == "succeeded",
+        response_status: report.response_status,
+        response_body: report.response_body.clone(),
+        error: report.error.clone(),
+    };
+    let d = delivery(out.status(), task.attempt, next_attempt_at, report.error.clone());
+    (Some(d), Some(attempt))
+}
+
+/// Whether this step used up the delivery's last automatic attempt and failed (the moment
+/// auto-disable is considered).
+pub fn exhausted(task: &DeliveryTask, out: &Processed) -> bool {
+    !task.manual
+        && out.dropped.is_none()
+        && out.report.is_some()
+        && out.status() == "failed"
+        && out.disable_hook.is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::retry::FailureKind;
+    use crate::delivery::attempt::{AttemptReport, Verdict};
+    use crate::testing::{hook_for, task_for};
+
+    fn report(verdict: Verdict, status: Option<u16>) -> AttemptReport {
+        AttemptReport {
+            started_at_ms: 1_000,
+            duration_ms: 12,
+            verdict,
+            response_status: status,
+            response_body: Some("body".into()),
+            retry_after: None,
+            error: (verdict != Verdict::Succeeded).then(|| "HTTP 500".to_string()),
+        }
+    }
+
+    #[test]
+    fn a_success_records_the_attempt_and_a_succeeded_delivery() {
+        let task = task_for(&hook_for("http://x"), 2);
+        let out = Processed {
+            report: Some(report(Verdict::Succeeded, Some(200))),
+            next: Next::Done,
+            disable_hook: None,
+            dropped: None,
+        };
+        let (d, a) = records(&task, &out, 5_000);
+        let (d, a) = (d.unwrap(), a.unwrap());
+        assert_eq!((d.status, d.attempts, d.next_attempt_at), ("succeeded", 2, None));
+        assert_eq!((a.number, a.success, a.response_status, a.started_at), (2, true, Some(200), 1_000));
+        assert_eq!(d.payload, task.payload.get());
+        assert!(!exhausted(&task, &out));
+    }
+
+    #[test]
+    fn a_failure_with_retries_left_is_retrying_with_the_next_attempt_time() {
+        let task = task_for(&hook_for("http://x"), 1);
+        let out = Processed {
+            report: Some(report(Verdict::Failed(FailureKind::Other), Some(500))),
+            next: Next::Retry { task: task.next_attempt(), delay_seconds: 5 },
+            disable_hook: None,
+            dropped: None,
+        };
+        let (d, a) = records(&task, &out, 5_000);
+        assert_eq!(d.as_ref().unwrap().status, "retrying");
+        assert_eq!(d.unwrap().next_attempt_at, Some(10_000));
+        assert!(!a.unwrap().success);
+        assert!(!exhausted(&task, &out));
+    }
+
+    #[test]
+    fn the_last_failed_attempt_is_a_dead_letter_and_counts_as_exhausted() {
+        let task = task_for(&hook_for("http://x"), 4);
+        let out = Processed {
+            report: Some(report(Verdict::Failed(FailureKind::Other), Some(500))),
+            next: Next::Done,
+            disable_hook: None,
+            dropped: None,
+        };
+        assert_eq!(records(&task, &out, 0).0.unwrap().status, "failed");
+        assert!(exhausted(&task, &out));
+        let manual = DeliveryTask { manual: true, ..task };
+        assert!(!exhausted(&manual, &out), "a manual replay never triggers auto-disable");
+    }
+
+    #[test]
+    fn a_dropped_task_records_a_failed_delivery_without_an_attempt() {
+        let task = task_for(&hook_for("http://x"), 3);
+        let out =
+            Processed { report: None, next: Next::Done, disable_hook: None, dropped: Some("hook deleted") };
+        let (d, a) = records(&task, &out, 0);
+        let d = d.unwrap();
+        assert_eq!((d.status, d.attempts), ("failed", 2));
+        assert!(d.last_error.unwrap().contains("hook deleted"));
+        assert!(a.is_none());
+    }
+}
