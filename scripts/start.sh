@@ -5,6 +5,6 @@ source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 bash scripts/install.sh
 [ -f .dev.vars ] || { cp .dev.vars.example .dev.vars; echo "start: created .dev.vars from .dev.vars.example"; }
-bash scripts/build.sh
 wrangler d1 migrations apply DB --local
+# wrangler dev runs the [build] command (scripts/build.sh) before serving.
 exec wrangler dev --ip 127.0.0.1 --port "${PORT:-8787}"

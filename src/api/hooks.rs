@@ -2,9 +2,13 @@
 
 use super::pagination;
 use super::{App, Request, Response};
-use crate::core::hook::{parse_grace_period, parse_hook_patch, parse_new_hook, Hook};
+use crate::core::hook::{parse_grace_period, parse_hook_patch, parse_new_hook, parse_test_request, Hook};
+use crate::core::test_payload::test_payload;
 use crate::core::{ids, Error};
 use crate::delivery::ports::{Clock, DeliveryLog, ExecutionStats, HookStore, Platform};
+use crate::delivery::ports::{HttpClient, HttpOutcome};
+use crate::delivery::request;
+use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
 const STATS_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
@@ -100,6 +104,62 @@ impl<P: Platform> App<P> {
         hooks[i].rotate_signing_key(ids::signing_key(), self.clock.now_ms(), grace);
         self.hooks.save(&hooks).await?;
         Ok(Response::json(200, &hooks[i].to_api_json()))
+    }
+}
+
+impl<P: Platform> App<P> {
+    /// Logto's test send: its fixed payload for each event, signed with the stored key, sent
+    /// to the config in the body (so unsaved settings can be tried). Not logged.
+    pub(super) async fn test_hook(&self, req: &Request, id: &str) -> Result<Response, Error> {
+        self.require_admin(req)?;
+        let (events, config) = parse_test_request(&req.json()?, self.config.allow_private_targets)?;
+        let (hooks, i) = self.find_hook(id, Error::hook_not_found).await?;
+        let hook = &hooks[i];
+        let now = self.clock.now_ms();
+        let outcomes: Vec<HttpOutcome> = stream::iter(events)
+            .map(|event| {
+                let body = serde_json::to_vec(&test_payload(&event, &hook.id, now)).unwrap_or_default();
+                let request = request::signed(
+                    &config,
+                    hook,
+                    &ids::event_id(),
+                    body,
+                    now,
+                    self.config.delivery_timeout_ms,
+                );
+                self.http.post(request)
+            })
+            .buffer_unordered(crate::delivery::runner::CONCURRENCY)
+            .collect()
+            .await;
+        for outcome in outcomes {
+            match outcome {
+                HttpOutcome::Response { status, .. } if (200..300).contains(&status) => {}
+                HttpOutcome::Response { status, body, .. } => {
+                    return Err(Error::new(
+                        422,
+                        "hook.endpoint_responded_with_error",
+                        "Endpoint responded with error.",
+                    )
+                    .with_data(json!({ "responseStatus": status, "responseBody": body })));
+                }
+                HttpOutcome::Timeout => {
+                    return Err(Error::new(
+                        422,
+                        "hook.send_test_payload_failed",
+                        "Failed to send test payload: TimeoutError: Request timed out",
+                    ));
+                }
+                HttpOutcome::Network(e) => {
+                    return Err(Error::new(
+                        422,
+                        "hook.send_test_payload_failed",
+                        format!("Failed to send test payload: {e}"),
+                    ));
+                }
+            }
+        }
+        Ok(Response::empty(204))
     }
 }
 
@@ -207,6 +267,63 @@ mod tests {
         assert_eq!(stored.retired_keys[0].key, hook["signingKey"].as_str().unwrap());
         let (status, err) = call(&app, "PATCH", &path, Some("admin"), r#"{"gracePeriodSeconds":999999999}"#);
         assert_eq!((status, err["code"].as_str()), (400, Some("guard.invalid_input")));
+    }
+
+    #[test]
+    fn test_send_signs_logtos_payload_with_the_stored_key_and_maps_failures_to_422() {
+        use crate::delivery::ports::HttpOutcome;
+        let app = app();
+        let (_, hook) = call(&app, "POST", "/api/hooks", Some("admin"), HOOK);
+        let path = format!("/api/hooks/{}/test", hook["id"].as_str().unwrap());
+        let body = r#"{"events":["PostSignIn","User.Created"],"config":{"url":"http://127.0.0.1:9/other"}}"#;
+        let ok = || HttpOutcome::Response { status: 200, retry_after: None, body: String::new() };
+        app.http.script(vec![ok(), ok()]);
+        assert_eq!(call(&app, "POST", &path, Some("admin"), body).0, 204);
+        let sent = app.http.sent();
+        assert_eq!(sent.len(), 2);
+        assert!(sent.iter().all(|r| r.url == "http://127.0.0.1:9/other"));
+        let payload: serde_json::Value = serde_json::from_slice(&sent[0].body).unwrap();
+        assert_eq!(payload.as_object().unwrap().keys().nth(1).map(String::as_str), Some("hookId"));
+        let sig = sent[0].headers.iter().find(|(k, _)| k == "logto-signature-sha-256").unwrap();
+        assert_eq!(
+            sig.1,
+            crate::core::signature::logto_signature(hook["signingKey"].as_str().unwrap(), &sent[0].body)
+        );
+
+        app.http.script(vec![HttpOutcome::Response { status: 500, retry_after: None, body: "bad".into() }]);
+        let (status, err) = call(
+            &app,
+            "POST",
+            &path,
+            Some("admin"),
+            r#"{"events":["PostSignIn"],"config":{"url":"http://127.0.0.1:9/x"}}"#,
+        );
+        assert_eq!((status, err["code"].as_str()), (422, Some("hook.endpoint_responded_with_error")));
+        assert_eq!(err["data"], json!({"responseStatus": 500, "responseBody": "bad"}));
+
+        app.http.script(vec![HttpOutcome::Network("connection refused".into())]);
+        let (status, err) = call(
+            &app,
+            "POST",
+            &path,
+            Some("admin"),
+            r#"{"events":["PostSignIn"],"config":{"url":"http://127.0.0.1:9/x"}}"#,
+        );
+        assert_eq!((status, err["code"].as_str()), (422, Some("hook.send_test_payload_failed")));
+
+        assert_eq!(
+            call(
+                &app,
+                "POST",
+                &path,
+                Some("admin"),
+                r#"{"events":[],"config":{"url":"http://127.0.0.1:9/x"}}"#
+            )
+            .0,
+            400
+        );
+        assert_eq!(call(&app, "POST", "/api/hooks/nope/test", Some("admin"), body).0, 404);
+        assert!(app.log.attempts.borrow().is_empty(), "test sends are not logged");
     }
 
     #[test]

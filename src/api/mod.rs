@@ -3,9 +3,11 @@
 //! once.
 
 mod catalog;
+mod deliveries;
 mod events;
 mod health;
 mod hooks;
+mod logs;
 pub mod openapi;
 mod pagination;
 pub mod router;
@@ -92,6 +94,12 @@ impl<P: Platform> App<P> {
             Route::PatchHook => self.patch_hook(req, id).await,
             Route::DeleteHook => self.delete_hook(req, id).await,
             Route::RegenerateSigningKey => self.regenerate_signing_key(req, id).await,
+            Route::TestHook => self.test_hook(req, id).await,
+            Route::RecentLogs => self.recent_logs(req, id).await,
+            Route::ListDeliveries => self.list_deliveries(req, id).await,
+            Route::RecoverHook => self.recover_hook(req, id).await,
+            Route::GetDelivery => self.get_delivery(req, id).await,
+            Route::RetryDelivery => self.retry_delivery(req, id).await,
             Route::IngestEvents => self.ingest_events(req).await,
             Route::RelayLogto => self.relay_logto(req).await,
         }

@@ -225,6 +225,18 @@ pub fn parse_grace_period(body: &Value) -> Result<u64, Error> {
     }
 }
 
+/// Body of `POST /api/hooks/:id/test`: `{events (non-empty), config}`.
+pub fn parse_test_request(body: &Value, allow_private: bool) -> Result<(Vec<String>, HookConfig), Error> {
+    let obj = body.as_object().ok_or_else(|| Error::invalid_input("body", "must be a JSON object"))?;
+    let events =
+        parse_events(obj.get("events").ok_or_else(|| Error::invalid_input("events", "is required"))?)?;
+    let config = parse_config(
+        obj.get("config").ok_or_else(|| Error::invalid_input("config", "is required"))?,
+        allow_private,
+    )?;
+    Ok((events, config))
+}
+
 fn parse_name(v: &Value) -> Result<String, Error> {
     let s = v.as_str().ok_or_else(|| Error::invalid_input("name", "must be a string"))?;
     let len = s.chars().count();

@@ -7,8 +7,10 @@ pub mod error;
 pub mod event;
 pub mod hook;
 pub mod ids;
+pub mod log_entry;
 pub mod retry;
 pub mod signature;
+pub mod test_payload;
 pub mod time;
 pub mod url_policy;
 

@@ -7,5 +7,6 @@ pub mod fanout;
 pub mod ports;
 pub mod record;
 pub mod request;
+pub mod retention;
 pub mod runner;
 pub mod task;

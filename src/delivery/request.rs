@@ -3,7 +3,7 @@
 
 use super::ports::OutboundRequest;
 use crate::core::event::delivery_body;
-use crate::core::hook::Hook;
+use crate::core::hook::{Hook, HookConfig};
 use crate::core::signature::{logto_signature, standard_signature_header};
 
 pub const USER_AGENT: &str = concat!("Hookwing/", env!("CARGO_PKG_VERSION"));
@@ -18,33 +18,46 @@ pub fn build(
     default_timeout_ms: u32,
 ) -> OutboundRequest {
     let body = delivery_body(event_json, &hook.id);
+    signed(&hook.config, hook, event_id, body, now_ms, default_timeout_ms)
+}
+
+/// Signs `body` with the hook's keys and addresses it by `config` (the stored config, or
+/// the unsaved one a test send brings).
+pub fn signed(
+    config: &HookConfig,
+    hook: &Hook,
+    msg_id: &str,
+    body: Vec<u8>,
+    now_ms: i64,
+    default_timeout_ms: u32,
+) -> OutboundRequest {
     let timestamp = now_ms.div_euclid(1000);
     let mut headers: Vec<(String, String)> =
         vec![("content-type".into(), "application/json".into()), ("user-agent".into(), USER_AGENT.into())];
-    for (name, value) in hook.config.headers.iter().flatten() {
+    for (name, value) in config.headers.iter().flatten() {
         // A hook header replaces a default of the same name (case-insensitively).
         headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         headers.push((name.clone(), value.clone()));
     }
     headers.push(("logto-signature-sha-256".into(), logto_signature(&hook.signing_key, &body)));
-    headers.push(("webhook-id".into(), event_id.to_string()));
+    headers.push(("webhook-id".into(), msg_id.to_string()));
     headers.push(("webhook-timestamp".into(), timestamp.to_string()));
     headers.push((
         "webhook-signature".into(),
-        standard_signature_header(hook.signing_keys(now_ms), event_id, timestamp, &body),
+        standard_signature_header(hook.signing_keys(now_ms), msg_id, timestamp, &body),
     ));
     OutboundRequest {
-        url: hook.config.url.clone(),
+        url: config.url.clone(),
         headers,
         body,
-        timeout_ms: hook.config.timeout_ms.unwrap_or(default_timeout_ms),
+        timeout_ms: config.timeout_ms.unwrap_or(default_timeout_ms),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::hook::{HookConfig, RetiredKey};
+    use crate::core::hook::RetiredKey;
     use crate::core::signature::standard_signature;
     use indexmap::IndexMap;
 

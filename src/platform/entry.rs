@@ -30,17 +30,7 @@ async fn fetch(req: worker::Request, env: Env, _ctx: Context) -> worker::Result<
 #[event(queue)]
 async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> worker::Result<()> {
     if batch.queue() == DEAD_LETTER_QUEUE {
-        // Messages the consumer could not process at all. Until the D1 delivery log records
-        // them as failed deliveries, they are at least never silently dropped from the logs.
-        for message in batch.raw_iter() {
-            console_error!(
-                "dead letter {}: {}",
-                message.id(),
-                message.body().as_string().unwrap_or_default()
-            );
-            message.ack();
-        }
-        return Ok(());
+        return dead_letters(batch, &env).await;
     }
     let app = match app(&env) {
         Ok(app) => app,
@@ -96,6 +86,52 @@ async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> worker::
         }
     }
     Ok(())
+}
+
+/// Messages the consumer could not process at all: each is recorded as a failed delivery
+/// (replayable), and only acked once recorded.
+async fn dead_letters(batch: MessageBatch<String>, env: &Env) -> worker::Result<()> {
+    let app = match app(env) {
+        Ok(app) => app,
+        Err(err) => {
+            console_error!("dead-letter consumer cannot start: {err}");
+            batch.retry_all();
+            return Ok(());
+        }
+    };
+    for message in batch.raw_iter() {
+        let body = message.body().as_string().unwrap_or_default();
+        match DeliveryTask::from_json(&body) {
+            Ok(task) => match app.record_dead_letter(&task).await {
+                Ok(()) => {
+                    console_error!("delivery {} dead-lettered and recorded as failed", task.delivery_id);
+                    message.ack();
+                }
+                Err(err) => {
+                    console_error!("could not record dead letter {}: {err}", task.delivery_id);
+                    message.retry();
+                }
+            },
+            Err(_) => {
+                // Not a delivery at all: nothing to record or replay; keep it in the logs.
+                console_error!("unreadable dead letter {}: {body}", message.id());
+                message.ack();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Retention: purge old attempts, deliveries and idempotency keys.
+#[event(scheduled)]
+async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+    match app(&env) {
+        Ok(app) => match app.purge_old_logs().await {
+            Ok(n) => console_log!("retention: removed {n} row(s)"),
+            Err(err) => console_error!("retention failed: {err}"),
+        },
+        Err(err) => console_error!("scheduled handler cannot start: {err}"),
+    }
 }
 
 fn log_outcome(delivery_id: &str, out: &Processed) {

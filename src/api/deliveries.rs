@@ -1,0 +1,247 @@
+//! Deliveries: list a hook's, read one with its attempts, replay one, recover a window.
+
+use super::pagination;
+use super::{App, Request, Response};
+use crate::core::hook::Hook;
+use crate::core::time::parse_iso;
+use crate::core::Error;
+use crate::delivery::ports::{
+    AttemptRecord, Clock, DeliveryLog, DeliveryQueue, HookStore, Platform, StoredDelivery,
+};
+use crate::delivery::task::DeliveryTask;
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
+
+const STATUSES: &[&str] = &["pending", "retrying", "succeeded", "failed"];
+/// Most deliveries one recover call re-enqueues.
+pub const MAX_RECOVER: usize = 1000;
+
+fn delivery_json(d: &StoredDelivery) -> Value {
+    json!({
+        "id": d.id,
+        "eventId": d.event_id,
+        "hookId": d.hook_id,
+        "event": d.event,
+        "status": d.status,
+        "attemptCount": d.attempts,
+        "nextAttemptAt": d.next_attempt_at,
+        "lastError": d.last_error,
+        "createdAt": d.created_at,
+        "updatedAt": d.updated_at,
+    })
+}
+
+fn attempt_json(a: &AttemptRecord) -> Value {
+    json!({
+        "id": a.id,
+        "number": a.number,
+        "startedAt": a.started_at,
+        "durationMs": a.duration_ms,
+        "result": if a.success { "Success" } else { "Error" },
+        "responseStatus": a.response_status,
+        "responseBody": a.response_body,
+        "error": a.error,
+    })
+}
+
+fn delivery_not_found(id: &str) -> Error {
+    Error::new(404, "entity.not_exists_with_id", format!("The delivery with ID `{id}` does not exist."))
+        .with_data(json!({ "id": id }))
+}
+
+/// `since`/`until` as epoch ms or an ISO 8601 string.
+fn instant(body: &Value, field: &str) -> Result<Option<i64>, Error> {
+    match body.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_f64()
+            .filter(|f| f.is_finite())
+            .map(|f| Some(f as i64))
+            .ok_or_else(|| Error::invalid_input(field, "must be epoch milliseconds")),
+        Some(Value::String(s)) => parse_iso(s)
+            .map(Some)
+            .ok_or_else(|| Error::invalid_input(field, "must be an ISO 8601 time or epoch milliseconds")),
+        Some(_) => Err(Error::invalid_input(field, "must be an ISO 8601 time or epoch milliseconds")),
+    }
+}
+
+/// A one-off attempt of a stored delivery (never rescheduled if it fails).
+fn manual_task(d: &StoredDelivery) -> Result<DeliveryTask, Error> {
+    let payload = d.payload.clone().ok_or_else(|| Error::internal("the delivery's payload is gone"))?;
+    Ok(DeliveryTask {
+        delivery_id: d.id.clone(),
+        event_id: d.event_id.clone(),
+        hook_id: d.hook_id.clone(),
+        event: d.event.clone(),
+        attempt: d.attempts + 1,
+        payload: RawValue::from_string(payload).map_err(Error::internal)?,
+        not_before_ms: None,
+        manual: true,
+    })
+}
+
+impl<P: Platform> App<P> {
+    async fn existing_hook(&self, id: &str) -> Result<Hook, Error> {
+        self.hooks.load().await?.into_iter().find(|h| h.id == id).ok_or_else(|| Error::hook_not_found(id))
+    }
+
+    pub(super) async fn list_deliveries(&self, req: &Request, hook_id: &str) -> Result<Response, Error> {
+        self.require_admin(req)?;
+        let status = req.query("status");
+        if let Some(s) = status.filter(|s| !STATUSES.contains(s)) {
+            return Err(Error::invalid_input(
+                "status",
+                format!("`{s}` is not one of {}", STATUSES.join(", ")),
+            ));
+        }
+        let page = pagination::parse(req, true)?.unwrap_or(pagination::Page { page: 1, page_size: 20 });
+        self.existing_hook(hook_id).await?;
+        let (rows, total) = self.log.deliveries(hook_id, status, page.page_size, page.offset()).await?;
+        let mut resp = Response::json(200, &Value::Array(rows.iter().map(delivery_json).collect()));
+        resp.headers.extend(pagination::headers(req, page, total));
+        Ok(resp)
+    }
+
+    pub(super) async fn get_delivery(&self, req: &Request, id: &str) -> Result<Response, Error> {
+        self.require_admin(req)?;
+        let (d, attempts) = self.log.delivery(id).await?.ok_or_else(|| delivery_not_found(id))?;
+        let mut body = delivery_json(&d);
+        body["payload"] =
+            d.payload.as_deref().and_then(|p| serde_json::from_str(p).ok()).unwrap_or(Value::Null);
+        body["attempts"] = Value::Array(attempts.iter().map(attempt_json).collect());
+        Ok(Response::json(200, &body))
+    }
+
+    pub(super) async fn retry_delivery(&self, req: &Request, id: &str) -> Result<Response, Error> {
+        self.require_admin(req)?;
+        let (d, _) = self.log.delivery(id).await?.ok_or_else(|| delivery_not_found(id))?;
+        self.existing_hook(&d.hook_id).await?;
+        let task = manual_task(&d)?;
+        let attempt = task.attempt;
+        self.queue.enqueue(&[(task, 0)]).await?;
+        Ok(Response::json(202, &json!({ "id": d.id, "attempt": attempt })))
+    }
+
+    pub(super) async fn recover_hook(&self, req: &Request, hook_id: &str) -> Result<Response, Error> {
+        self.require_admin(req)?;
+        let body = req.json()?;
+        let since = instant(&body, "since")?.ok_or_else(|| Error::invalid_input("since", "is required"))?;
+        let until = instant(&body, "until")?.unwrap_or_else(|| self.clock.now_ms());
+        if since > until {
+            return Err(Error::invalid_input("since", "must not be after until"));
+        }
+        self.existing_hook(hook_id).await?;
+        let failed = self.log.failed_between(hook_id, since, until, MAX_RECOVER).await?;
+        let tasks = failed.iter().map(|d| Ok((manual_task(d)?, 0))).collect::<Result<Vec<_>, Error>>()?;
+        if !tasks.is_empty() {
+            self.queue.enqueue(&tasks).await?;
+        }
+        Ok(Response::json(202, &json!({ "count": tasks.len() })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{app, call, TestApp};
+    use crate::delivery::ports::{DeliveryLog, DeliveryRecord};
+    use futures_executor::block_on;
+
+    fn hook(app: &TestApp) -> String {
+        let (_, h) = call(
+            app,
+            "POST",
+            "/api/hooks",
+            Some("admin"),
+            r#"{"events":["PostSignIn"],"config":{"url":"http://127.0.0.1:9/h"}}"#,
+        );
+        h["id"].as_str().unwrap().to_string()
+    }
+
+    fn delivery(app: &TestApp, hook_id: &str, id: &str, status: &'static str, at: i64) {
+        let d = DeliveryRecord {
+            id: id.into(),
+            event_id: "evt_1".into(),
+            hook_id: hook_id.into(),
+            event: "PostSignIn".into(),
+            payload: r#"{"event":"PostSignIn"}"#.into(),
+            status,
+            attempts: 4,
+            next_attempt_at: None,
+            last_error: Some("HTTP 500".into()),
+            at,
+        };
+        block_on(app.log.record(&[d], &[])).unwrap();
+    }
+
+    #[test]
+    fn lists_a_hooks_deliveries_with_status_filter() {
+        let app = app();
+        let h = hook(&app);
+        delivery(&app, &h, "dlv_a", "failed", 1);
+        delivery(&app, &h, "dlv_b", "succeeded", 2);
+        let (_, all) = call(&app, "GET", &format!("/api/hooks/{h}/deliveries"), Some("admin"), "");
+        assert_eq!(all.as_array().unwrap().len(), 2);
+        assert_eq!(all[0]["id"], "dlv_b");
+        let (_, failed) =
+            call(&app, "GET", &format!("/api/hooks/{h}/deliveries?status=failed"), Some("admin"), "");
+        assert_eq!(failed.as_array().unwrap().len(), 1);
+        let (status, _) =
+            call(&app, "GET", &format!("/api/hooks/{h}/deliveries?status=nope"), Some("admin"), "");
+        assert_eq!(status, 400);
+        let (status, _) = call(&app, "GET", "/api/hooks/unknown/deliveries", Some("admin"), "");
+        assert_eq!(status, 404);
+    }
+
+    #[test]
+    fn one_delivery_carries_payload_and_attempts() {
+        let app = app();
+        let h = hook(&app);
+        delivery(&app, &h, "dlv_a", "failed", 1);
+        let (status, d) = call(&app, "GET", "/api/deliveries/dlv_a", Some("admin"), "");
+        assert_eq!(status, 200);
+        assert_eq!(d["payload"]["event"], "PostSignIn");
+        assert_eq!(d["attemptCount"], 4);
+        assert!(d["attempts"].is_array());
+        assert_eq!(call(&app, "GET", "/api/deliveries/nope", Some("admin"), "").0, 404);
+    }
+
+    #[test]
+    fn retry_enqueues_one_manual_attempt() {
+        let app = app();
+        let h = hook(&app);
+        delivery(&app, &h, "dlv_a", "failed", 1);
+        let (status, body) = call(&app, "POST", "/api/deliveries/dlv_a/retry", Some("admin"), "");
+        assert_eq!((status, body["attempt"].as_u64()), (202, Some(5)));
+        let sent = app.queue.sent.borrow();
+        assert!(sent[0].0.manual);
+        assert_eq!((sent[0].0.attempt, sent[0].1), (5, 0));
+    }
+
+    #[test]
+    fn recover_re_enqueues_failed_deliveries_in_the_window() {
+        let app = app();
+        let h = hook(&app);
+        delivery(&app, &h, "dlv_old", "failed", 1_000);
+        delivery(&app, &h, "dlv_new", "failed", 5_000);
+        delivery(&app, &h, "dlv_ok", "succeeded", 5_000);
+        let (status, body) =
+            call(&app, "POST", &format!("/api/hooks/{h}/recover"), Some("admin"), r#"{"since":2000}"#);
+        assert_eq!((status, body["count"].as_u64()), (202, Some(1)));
+        assert_eq!(app.queue.sent.borrow()[0].0.delivery_id, "dlv_new");
+        let (_, iso) = call(
+            &app,
+            "POST",
+            &format!("/api/hooks/{h}/recover"),
+            Some("admin"),
+            r#"{"since":"1970-01-01T00:00:00Z","until":"1970-01-01T00:00:02Z"}"#,
+        );
+        assert_eq!(iso["count"], 1);
+        for bad in [r#"{}"#, r#"{"since":"soon"}"#, r#"{"since":5,"until":4}"#] {
+            assert_eq!(
+                call(&app, "POST", &format!("/api/hooks/{h}/recover"), Some("admin"), bad).0,
+                400,
+                "{bad}"
+            );
+        }
+    }
+}
