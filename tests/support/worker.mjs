@@ -1,7 +1,7 @@
 // Runs the built Worker (build/) in workerd through Miniflare, with the bindings of
 // wrangler.toml (local KV, Queues, D1 with migrations applied) and test variables.
 import { Miniflare } from "miniflare";
-import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
+import { unstable_getMiniflareWorkerOptions, unstable_readConfig, unstable_splitSqlQuery } from "wrangler";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,7 +11,10 @@ export const ADMIN_TOKEN = "test-admin-token";
 export const INGEST_TOKEN = "test-ingest-token";
 
 export async function startWorker({ vars = {}, quiet = false } = {}) {
-  const { workerOptions, main } = unstable_getMiniflareWorkerOptions(path.join(ROOT, "wrangler.toml"));
+  const configPath = path.join(ROOT, "wrangler.toml");
+  const { workerOptions, main } = unstable_getMiniflareWorkerOptions(configPath);
+  // Only wrangler.toml's [vars]: a developer's .dev.vars must not change what tests see.
+  const { vars: configVars } = unstable_readConfig({ config: configPath });
   const output = [];
   const mf = new Miniflare({
     ...workerOptions,
@@ -19,7 +22,7 @@ export async function startWorker({ vars = {}, quiet = false } = {}) {
     modules: true,
     scriptPath: main,
     bindings: {
-      ...workerOptions.bindings,
+      ...configVars,
       ADMIN_TOKEN,
       INGEST_TOKEN,
       ALLOW_PRIVATE_TARGETS: "true",
