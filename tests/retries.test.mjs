@@ -280,3 +280,35 @@ describe("Retry-After and auto-disable", () => {
     assert.ok(w.output.filter((l) => l.includes("unreadable delivery message")).length >= 1);
   });
 });
+
+describe("retention", () => {
+  let w;
+  before(async () => {
+    w = await startWorker({ vars: { LOG_RETENTION_DAYS: "2" } });
+  });
+  after(() => w?.stop());
+
+  test("the scheduled handler purges attempts and deliveries older than LOG_RETENTION_DAYS", async () => {
+    const db = await w.mf.getD1Database("DB");
+    const day = 86400000;
+    const now = Date.now();
+    const attempt = db.prepare(
+      "INSERT INTO attempts (id, delivery_id, hook_id, event, number, started_at, duration_ms, result) VALUES (?1, ?2, 'h', 'PostSignIn', 1, ?3, 1, 'Success')",
+    );
+    const delivery = db.prepare(
+      "INSERT INTO deliveries (id, event_id, hook_id, event, payload, status, attempts, created_at, updated_at) VALUES (?1, 'evt', 'h', 'PostSignIn', '{}', ?2, 1, ?3, ?3)",
+    );
+    await db.batch([
+      attempt.bind("att_old", "dlv_old", now - 3 * day),
+      attempt.bind("att_new", "dlv_new", now - day),
+      delivery.bind("dlv_old", "succeeded", now - 3 * day),
+      delivery.bind("dlv_new", "succeeded", now - day),
+      delivery.bind("dlv_waiting", "retrying", now - 3 * day),
+    ]);
+    const result = await (await w.mf.getWorker()).scheduled({ cron: "17 * * * *" });
+    assert.equal(result.outcome, "ok");
+    const ids = async (table) => (await db.prepare(`SELECT id FROM ${table} ORDER BY id`).all()).results.map((r) => r.id);
+    assert.deepEqual(await ids("attempts"), ["att_new"]);
+    assert.deepEqual(await ids("deliveries"), ["dlv_new", "dlv_waiting"], "a delivery still retrying is kept");
+  });
+});
