@@ -217,6 +217,17 @@ impl DeliveryLog for MemoryLog {
             .collect())
     }
 
+    async fn overdue(&self, due_before_ms: i64, limit: usize) -> Result<Vec<StoredDelivery>> {
+        Ok(self
+            .deliveries
+            .borrow()
+            .iter()
+            .filter(|d| d.status == "retrying" && d.next_attempt_at.is_some_and(|t| t < due_before_ms))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
     async fn purge(&self, before_ms: i64, _idempotency_before_ms: i64) -> Result<u64> {
         let mut attempts = self.attempts.borrow_mut();
         let n = attempts.len();

@@ -15,6 +15,9 @@ pub struct Config {
     pub retry_schedule: Vec<u32>,
     pub log_retention_days: u32,
     pub auto_disable_after_hours: u32,
+    /// A retrying delivery this overdue is re-enqueued by the sweeper (its queue message
+    /// was lost: a crashed consumer, a local runtime restart).
+    pub sweep_after_secs: u32,
 }
 
 impl Default for Config {
@@ -28,6 +31,7 @@ impl Default for Config {
             retry_schedule: DEFAULT_RETRY_SCHEDULE.to_vec(),
             log_retention_days: 14,
             auto_disable_after_hours: 120,
+            sweep_after_secs: 600,
         }
     }
 }
@@ -93,6 +97,12 @@ impl Config {
                 get("AUTO_DISABLE_AFTER_HOURS"),
                 d.auto_disable_after_hours,
                 0..=87_600,
+            )?,
+            sweep_after_secs: number(
+                "SWEEP_AFTER_SECONDS",
+                get("SWEEP_AFTER_SECONDS"),
+                d.sweep_after_secs,
+                1..=86_400,
             )?,
         })
     }

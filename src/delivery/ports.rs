@@ -172,6 +172,8 @@ pub trait DeliveryLog {
         until_ms: i64,
         limit: usize,
     ) -> Result<Vec<StoredDelivery>>;
+    /// Retrying deliveries whose next attempt was due before `due_before_ms`, with payloads.
+    async fn overdue(&self, due_before_ms: i64, limit: usize) -> Result<Vec<StoredDelivery>>;
     /// Deletes attempts and finished deliveries older than `before_ms`, and expired
     /// idempotency keys; returns the rows removed.
     async fn purge(&self, before_ms: i64, idempotency_before_ms: i64) -> Result<u64>;

@@ -1,7 +1,7 @@
 //! Retention: the scheduled handler drops attempts and finished deliveries older than
 //! `LOG_RETENTION_DAYS`, and idempotency keys older than a day.
 
-use super::ports::{Clock, DeliveryLog, DeliveryRecord, Platform};
+use super::ports::{Clock, DeliveryLog, DeliveryQueue, DeliveryRecord, Platform};
 use super::task::DeliveryTask;
 use crate::app::App;
 use crate::core::Result;
@@ -12,6 +12,52 @@ impl<P: Platform> App<P> {
     pub async fn purge_old_logs(&self) -> Result<u64> {
         let now = self.clock.now_ms();
         self.log.purge(now - self.config.log_retention_days as i64 * DAY_MS, now - DAY_MS).await
+    }
+
+    /// Re-enqueues retrying deliveries whose next attempt is overdue by more than
+    /// `SWEEP_AFTER_SECONDS`: their queue message was lost. Returns how many.
+    pub async fn sweep_overdue(&self) -> Result<usize> {
+        const BATCH: usize = 500;
+        let now = self.clock.now_ms();
+        let stuck = self.log.overdue(now - self.config.sweep_after_secs as i64 * 1000, BATCH).await?;
+        let mut tasks = Vec::with_capacity(stuck.len());
+        let mut records = Vec::with_capacity(stuck.len());
+        for d in &stuck {
+            let Some(payload) = d.payload.clone() else { continue };
+            let Ok(raw) = serde_json::value::RawValue::from_string(payload.clone()) else { continue };
+            tasks.push((
+                DeliveryTask {
+                    delivery_id: d.id.clone(),
+                    event_id: d.event_id.clone(),
+                    hook_id: d.hook_id.clone(),
+                    event: d.event.clone(),
+                    attempt: d.attempts + 1,
+                    payload: raw,
+                    not_before_ms: None,
+                    manual: false,
+                },
+                0,
+            ));
+            // Due now: the next sweep leaves it alone unless this message is lost too.
+            records.push(DeliveryRecord {
+                id: d.id.clone(),
+                event_id: d.event_id.clone(),
+                hook_id: d.hook_id.clone(),
+                event: d.event.clone(),
+                payload,
+                status: "retrying",
+                attempts: d.attempts,
+                next_attempt_at: Some(now),
+                last_error: d.last_error.clone(),
+                at: now,
+            });
+        }
+        if tasks.is_empty() {
+            return Ok(0);
+        }
+        self.queue.enqueue(&tasks).await?;
+        self.log.record(&records, &[]).await?;
+        Ok(tasks.len())
     }
 
     /// A message the consumer could not process at all reached the dead-letter queue: the
@@ -63,6 +109,40 @@ mod tests {
         assert_eq!(block_on(app.purge_old_logs()).unwrap(), 1);
         let left: Vec<_> = app.log.attempts.borrow().iter().map(|a| a.id.clone()).collect();
         assert_eq!(left, ["young"]);
+    }
+
+    #[test]
+    fn sweeper_re_enqueues_only_long_overdue_retrying_deliveries() {
+        use crate::delivery::ports::{DeliveryLog, DeliveryRecord};
+        let mut app = app();
+        app.config.sweep_after_secs = 60;
+        let now = app.clock.now_ms_for_test();
+        let record = |id: &str, status: &'static str, next: i64| DeliveryRecord {
+            id: id.into(),
+            event_id: "evt".into(),
+            hook_id: "h".into(),
+            event: "PostSignIn".into(),
+            payload: "{}".into(),
+            status,
+            attempts: 2,
+            next_attempt_at: Some(next),
+            last_error: None,
+            at: 0,
+        };
+        block_on(app.log.record(
+            &[
+                record("lost", "retrying", now - 120_000),
+                record("late", "retrying", now - 30_000),
+                record("done", "failed", now - 120_000),
+            ],
+            &[],
+        ))
+        .unwrap();
+        assert_eq!(block_on(app.sweep_overdue()).unwrap(), 1);
+        let sent = app.queue.sent.borrow();
+        assert_eq!((sent[0].0.delivery_id.as_str(), sent[0].0.attempt, sent[0].0.manual), ("lost", 3, false));
+        drop(sent);
+        assert_eq!(block_on(app.sweep_overdue()).unwrap(), 0, "not swept twice in a row");
     }
 
     #[test]

@@ -326,6 +326,19 @@ impl DeliveryLog for D1Log {
         Ok(rows.into_iter().map(StoredDelivery::from).collect())
     }
 
+    async fn overdue(&self, due_before_ms: i64, limit: usize) -> Result<Vec<StoredDelivery>> {
+        let rows: Vec<DeliveryRow> = self
+            .rows(
+                &format!(
+                    "SELECT {DELIVERY_COLUMNS}, payload FROM deliveries WHERE status = 'retrying' \
+                     AND next_attempt_at < ?1 ORDER BY next_attempt_at LIMIT ?2"
+                ),
+                &[num(due_before_ms), num(limit as i64)],
+            )
+            .await?;
+        Ok(rows.into_iter().map(StoredDelivery::from).collect())
+    }
+
     async fn purge(&self, before_ms: i64, idempotency_before_ms: i64) -> Result<u64> {
         let statements = vec![
             self.statement("DELETE FROM attempts WHERE started_at < ?1", &[num(before_ms)])?,

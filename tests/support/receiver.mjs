@@ -1,5 +1,6 @@
 // A loopback HTTP receiver for end-to-end tests: records every request and answers as told,
-// per path: any status, a hang past the timeout, a dropped connection, or a redirect.
+// per path: any status, a hang past the timeout, a dropped connection, a redirect, a reset
+// or a stall after the headers, or a body of any size.
 import http from "node:http";
 
 const DEFAULT = { status: 204 };
@@ -22,6 +23,27 @@ export async function startReceiver() {
       const behaviour = (plan && (plan.length > 1 ? plan.shift() : plan[0])) || DEFAULT;
       if (behaviour.drop) return req.socket.destroy();
       if (behaviour.hang) return; // never answer; closed when the receiver stops
+      if (behaviour.resetAfterHeaders || behaviour.stallBody) {
+        res.writeHead(behaviour.status ?? 200, { "content-type": "text/plain" });
+        res.write("partial body…");
+        if (behaviour.resetAfterHeaders) setTimeout(() => req.socket.destroy(), 20);
+        return; // a stalled body is never finished
+      }
+      if (behaviour.bodySize) {
+        res.writeHead(behaviour.status ?? 200, { "content-type": "text/plain" });
+        const chunk = Buffer.alloc(64 * 1024, "x");
+        let left = behaviour.bodySize;
+        const pump = () => {
+          while (left > 0) {
+            const n = Math.min(left, chunk.length);
+            left -= n;
+            if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return res.once("drain", pump);
+          }
+          res.end();
+        };
+        res.on("error", () => {});
+        return pump();
+      }
       const headers = { ...(behaviour.headers || {}) };
       if (behaviour.redirect) headers.location = behaviour.redirect;
       res.writeHead(behaviour.status ?? (behaviour.redirect ? 302 : 204), headers);

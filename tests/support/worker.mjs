@@ -10,7 +10,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 export const ADMIN_TOKEN = "test-admin-token";
 export const INGEST_TOKEN = "test-ingest-token";
 
-export async function startWorker({ vars = {}, quiet = false } = {}) {
+export async function startWorker({ vars = {}, quiet = false, persistTo, port = 0 } = {}) {
   const configPath = path.join(ROOT, "wrangler.toml");
   const { workerOptions, main } = unstable_getMiniflareWorkerOptions(configPath);
   // Only wrangler.toml's [vars]: a developer's .dev.vars must not change what tests see.
@@ -29,7 +29,9 @@ export async function startWorker({ vars = {}, quiet = false } = {}) {
       ...vars,
     },
     host: "127.0.0.1",
-    port: 0,
+    port,
+    // With `persistTo`, KV, D1 and the queue broker keep their state across restarts.
+    ...(persistTo ? { defaultPersistRoot: persistTo } : {}),
     handleRuntimeStdio(stdout, stderr) {
       // Kept for assertions on what the Worker logged; `quiet` drops it (benchmarks).
       stdout.on("data", (d) => quiet || output.push(String(d)));
