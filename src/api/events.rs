@@ -32,10 +32,20 @@ impl<P: Platform> App<P> {
     pub(super) async fn ingest_events(&self, req: &Request) -> Result<Response, Error> {
         self.require_ingest(req)?;
         let ingest = parse_ingest(&req.body, self.clock.now_ms(), ids::event_id)?;
-        let Some(key) = idempotency_key(req)? else {
-            return self.accept(ingest, wants_wait(req)).await;
-        };
-        match self.idempotency.claim(&key, self.clock.now_ms()).await? {
+        match idempotency_key(req)? {
+            None => self.accept(ingest, wants_wait(req)).await,
+            Some(key) => self.once(&key, || self.accept(ingest, wants_wait(req))).await,
+        }
+    }
+
+    /// Runs `work` once per key within 24 h: a repeat answers the first response again and
+    /// does nothing else; a failure leaves the key free for a retry.
+    async fn once<F, Fut>(&self, key: &str, work: F) -> Result<Response, Error>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Response, Error>>,
+    {
+        match self.idempotency.claim(key, self.clock.now_ms()).await? {
             Claim::Replay { status, body } => Ok(Response {
                 status,
                 headers: vec![
@@ -49,15 +59,14 @@ impl<P: Platform> App<P> {
                 "event.idempotency_in_progress",
                 "A request with this Idempotency-Key is still being processed.",
             )),
-            Claim::Fresh => match self.accept(ingest, wants_wait(req)).await {
+            Claim::Fresh => match work().await {
                 Ok(resp) => {
                     let body = String::from_utf8_lossy(&resp.body);
-                    self.idempotency.complete(&key, resp.status, &body).await?;
+                    self.idempotency.complete(key, resp.status, &body).await?;
                     Ok(resp)
                 }
                 Err(err) => {
-                    // Nothing was accepted, so the key stays free for a retry.
-                    let _ = self.idempotency.release(&key).await;
+                    let _ = self.idempotency.release(key).await;
                     Err(err)
                 }
             },
@@ -81,7 +90,10 @@ impl<P: Platform> App<P> {
             ));
         }
         let ingest = parse_ingest(&req.body, self.clock.now_ms(), ids::event_id)?;
-        self.accept(ingest, false).await
+        // Logto's signature has no timestamp, so a captured request could be replayed: the
+        // same signed body within 24 h is answered as before and delivers nothing new.
+        let key = hex::encode(Sha256::digest(format!("relay:{signature}").as_bytes()));
+        self.once(&key, || self.accept(ingest, false)).await
     }
 
     async fn accept(&self, ingest: Ingest, wait: bool) -> Result<Response, Error> {
@@ -338,6 +350,9 @@ mod tests {
         };
         let ok = futures_executor::block_on(app.handle(req(&good)));
         assert_eq!(ok.status, 202);
+        let replayed = futures_executor::block_on(app.handle(req(&good)));
+        assert_eq!((replayed.status, &replayed.body), (202, &ok.body));
+        assert_eq!(app.queue.sent.borrow().len(), 1, "a replayed relay request delivers nothing new");
         assert_eq!(
             app.queue.sent.borrow()[0].0.payload.get(),
             r#"{"event":"PostSignIn","createdAt":"2025-01-01T00:00:00.000Z"}"#

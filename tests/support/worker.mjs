@@ -45,7 +45,7 @@ export async function startWorker({ vars = {}, quiet = false, persistTo, port = 
     const init = { method, headers: { ...headers } };
     if (token) init.headers.authorization = `Bearer ${token}`;
     if (body !== undefined) {
-      init.body = typeof body === "string" ? body : JSON.stringify(body);
+      init.body = typeof body === "string" || Buffer.isBuffer(body) ? body : JSON.stringify(body);
       init.headers["content-type"] ??= "application/json";
     }
     const res = await fetch(url + route, init);
