@@ -20,7 +20,10 @@ export async function startReceiver() {
       requests.push(record);
       for (const w of waiters) w();
       const plan = plans.get(path);
-      const behaviour = (plan && (plan.length > 1 ? plan.shift() : plan[0])) || DEFAULT;
+      let behaviour = (plan && (plan.length > 1 ? plan.shift() : plan[0])) || DEFAULT;
+      // A function decides per request (e.g. random failures in the soak test).
+      if (typeof behaviour === "function") behaviour = behaviour(record) || DEFAULT;
+      record.answered = behaviour.drop || behaviour.hang ? null : behaviour.status ?? (behaviour.redirect ? 302 : 204);
       if (behaviour.drop) return req.socket.destroy();
       if (behaviour.hang) return; // never answer; closed when the receiver stops
       if (behaviour.resetAfterHeaders || behaviour.stallBody) {
