@@ -111,10 +111,12 @@ impl DeliveryLog for MemoryLog {
         for d in deliveries {
             match stored.iter_mut().find(|s| s.id == d.id) {
                 Some(s) => {
-                    s.status = d.status.to_string();
+                    if s.status != "succeeded" {
+                        s.status = d.status.to_string();
+                        s.next_attempt_at = d.next_attempt_at;
+                        s.last_error = d.last_error.clone();
+                    }
                     s.attempts = s.attempts.max(d.attempts);
-                    s.next_attempt_at = d.next_attempt_at;
-                    s.last_error = d.last_error.clone();
                     s.updated_at = d.at;
                 }
                 None => stored.push(StoredDelivery {

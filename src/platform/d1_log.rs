@@ -167,15 +167,19 @@ impl DeliveryLog for D1Log {
             .collect())
     }
 
+    /// A delivery that succeeded stays succeeded: a duplicate attempt (at-least-once queues,
+    /// the sweeper) that fails later must not send it back to retrying.
     async fn record(&self, deliveries: &[DeliveryRecord], attempts: &[AttemptRecord]) -> Result<()> {
         let mut statements = Vec::with_capacity(deliveries.len() + attempts.len());
         for d in deliveries {
             statements.push(self.statement(
                 "INSERT INTO deliveries (id, event_id, hook_id, event, payload, status, attempts, next_attempt_at, \
                  last_error, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10) \
-                 ON CONFLICT (id) DO UPDATE SET status = excluded.status, \
-                 attempts = MAX(deliveries.attempts, excluded.attempts), next_attempt_at = excluded.next_attempt_at, \
-                 last_error = excluded.last_error, updated_at = excluded.updated_at",
+                 ON CONFLICT (id) DO UPDATE SET \
+                 status = CASE WHEN deliveries.status = 'succeeded' THEN 'succeeded' ELSE excluded.status END, \
+                 next_attempt_at = CASE WHEN deliveries.status = 'succeeded' THEN NULL ELSE excluded.next_attempt_at END, \
+                 last_error = CASE WHEN deliveries.status = 'succeeded' THEN deliveries.last_error ELSE excluded.last_error END, \
+                 attempts = MAX(deliveries.attempts, excluded.attempts), updated_at = excluded.updated_at",
                 &[
                     text(&d.id),
                     text(&d.event_id),
