@@ -2,29 +2,11 @@
 // receiver saw and the delivery's final state in the D1 log. RETRY_SCHEDULE=1,1.
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
-import net from "node:net";
 import { startWorker } from "./support/worker.mjs";
 import { startReceiver } from "./support/receiver.mjs";
+import { sleep, until, closedPort } from "./support/util.mjs";
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what, fn, timeoutMs = 15000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-const closedPort = () =>
-  new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const port = s.address().port;
-      s.close(() => resolve(port));
-    });
-  });
 
 describe("fault matrix", () => {
   let w;

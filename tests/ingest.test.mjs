@@ -5,9 +5,9 @@ import { createHmac } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { startWorker, INGEST_TOKEN, ADMIN_TOKEN } from "./support/worker.mjs";
 import { startReceiver } from "./support/receiver.mjs";
+import { sleep } from "./support/util.mjs";
 
 const RELAY_KEY = "relay-signing-key-for-tests";
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const headersOf = (r) => ({
   "webhook-id": r.headers["webhook-id"],
   "webhook-timestamp": r.headers["webhook-timestamp"],

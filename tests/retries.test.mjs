@@ -2,22 +2,11 @@
 // (SPEC §5 and the log routes of §6), with RETRY_SCHEDULE=1,1,1.
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
-import net from "node:net";
 import { Webhook } from "standardwebhooks";
 import { startWorker } from "./support/worker.mjs";
 import { startReceiver } from "./support/receiver.mjs";
+import { sleep, until, closedPort } from "./support/util.mjs";
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what, fn, timeoutMs = 15000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 function helpers(w, rx) {
   return {
@@ -204,12 +193,7 @@ describe("retries and the delivery log", () => {
     assert.equal(bad.json.code, "hook.endpoint_responded_with_error");
     assert.deepEqual(bad.json.data, { responseStatus: 400, responseBody: "nope" });
 
-    const closed = await new Promise((resolve) => {
-      const s = net.createServer().listen(0, "127.0.0.1", () => {
-        const port = s.address().port;
-        s.close(() => resolve(port));
-      });
-    });
+    const closed = await closedPort();
     const failed = await w.admin("POST", `/api/hooks/${hook.id}/test`, body(`http://127.0.0.1:${closed}/nobody`));
     assert.equal(failed.status, 422);
     assert.equal(failed.json.code, "hook.send_test_payload_failed");

@@ -143,6 +143,15 @@ mod tests {
     }
 
     #[test]
+    fn names_that_start_with_digits_are_names_not_addresses() {
+        // Found by fuzzing: `https:/127.h===…` parses to a DNS name, not 127.0.0.0/8. Names
+        // are allowed (a Worker cannot resolve them first); only literal addresses are judged.
+        assert!(check("https:/127.h", false).is_ok());
+        assert!(check("https://127.example.com/", false).is_ok());
+        assert!(rejected("https:/127.0.0.1"));
+    }
+
+    #[test]
     fn allow_private_lifts_only_the_address_rule() {
         assert!(check("http://127.0.0.1:9000/hook", true).is_ok());
         assert!(check("http://localhost/", true).is_ok());
