@@ -4,7 +4,8 @@
 use crate::core::{Error, Result};
 use crate::delivery::ports::DeliveryQueue;
 use crate::delivery::task::DeliveryTask;
-use worker::{MessageBuilder, Queue, QueueContentType, SendMessage};
+use std::time::Duration;
+use worker::{Delay, MessageBuilder, Queue, QueueContentType, SendMessage};
 
 const MAX_BATCH_MESSAGES: usize = 100;
 /// Below the 256 KB limit, leaving room for per-message overhead.
@@ -22,35 +23,48 @@ impl QueueSender {
 
 impl DeliveryQueue for QueueSender {
     async fn enqueue(&self, tasks: &[(DeliveryTask, u32)]) -> Result<()> {
-        let mut batch: Vec<SendMessage<String>> = Vec::new();
+        let mut batch: Vec<(String, u32)> = Vec::new();
         let mut bytes = 0;
         for (task, delay_seconds) in tasks {
             let body = task.to_json();
             if !batch.is_empty()
                 && (batch.len() == MAX_BATCH_MESSAGES || bytes + body.len() > MAX_BATCH_BYTES)
             {
-                self.flush(std::mem::take(&mut batch)).await?;
+                self.flush(&std::mem::take(&mut batch)).await?;
                 bytes = 0;
             }
             bytes += body.len();
-            let mut message = MessageBuilder::new(body).content_type(QueueContentType::Text);
-            if *delay_seconds > 0 {
-                message = message.delay_seconds(*delay_seconds);
-            }
-            batch.push(message.build());
+            batch.push((body, *delay_seconds));
         }
         if !batch.is_empty() {
-            self.flush(batch).await?;
+            self.flush(&batch).await?;
         }
         Ok(())
     }
 }
 
+fn messages(batch: &[(String, u32)]) -> Vec<SendMessage<String>> {
+    batch
+        .iter()
+        .map(|(body, delay)| {
+            let message = MessageBuilder::new(body.clone()).content_type(QueueContentType::Text);
+            if *delay > 0 { message.delay_seconds(*delay) } else { message }.build()
+        })
+        .collect()
+}
+
 impl QueueSender {
-    async fn flush(&self, batch: Vec<SendMessage<String>>) -> Result<()> {
+    /// One `sendBatch`, tried twice: an overloaded queue can fail a call that passes a moment
+    /// later. A failed call may still have enqueued some messages, so the second try can
+    /// duplicate them (deliveries are at-least-once; receivers dedupe on `webhook-id`).
+    async fn flush(&self, batch: &[(String, u32)]) -> Result<()> {
+        let Err(first) = self.queue.send_batch(messages(batch)).await else {
+            return Ok(());
+        };
+        Delay::from(Duration::from_millis(50)).await;
         self.queue
-            .send_batch(batch)
+            .send_batch(messages(batch))
             .await
-            .map_err(|e| Error::unavailable(format!("enqueueing deliveries: {e}")))
+            .map_err(|e| Error::unavailable(format!("enqueueing deliveries: {e} (first try: {first})")))
     }
 }
