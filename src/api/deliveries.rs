@@ -82,7 +82,12 @@ fn manual_task(d: &StoredDelivery) -> Result<DeliveryTask, Error> {
 
 impl<P: Platform> App<P> {
     async fn existing_hook(&self, id: &str) -> Result<Hook, Error> {
-        self.hooks.load().await?.into_iter().find(|h| h.id == id).ok_or_else(|| Error::hook_not_found(id))
+        self.hooks
+            .load_fresh()
+            .await?
+            .into_iter()
+            .find(|h| h.id == id)
+            .ok_or_else(|| Error::hook_not_found(id))
     }
 
     pub(super) async fn list_deliveries(&self, req: &Request, hook_id: &str) -> Result<Response, Error> {

@@ -44,7 +44,7 @@ impl<P: Platform> App<P> {
     }
 
     async fn find_hook(&self, id: &str, not_found: fn(&str) -> Error) -> Result<(Vec<Hook>, usize), Error> {
-        let hooks = self.hooks.load().await?;
+        let hooks = self.hooks.load_fresh().await?;
         let index = hooks.iter().position(|h| h.id == id).ok_or_else(|| not_found(id))?;
         Ok((hooks, index))
     }
@@ -52,7 +52,7 @@ impl<P: Platform> App<P> {
     pub(super) async fn list_hooks(&self, req: &Request) -> Result<Response, Error> {
         self.require_admin(req)?;
         let page = pagination::parse(req, false)?;
-        let mut hooks = self.hooks.load().await?;
+        let mut hooks = self.hooks.load_fresh().await?;
         hooks.sort_by_key(|h| std::cmp::Reverse(h.created_at));
         let Some(page) = page else {
             return Ok(Response::json(200, &Value::Array(self.with_stats(&hooks, req).await?)));
@@ -67,7 +67,7 @@ impl<P: Platform> App<P> {
         self.require_admin(req)?;
         let input = parse_new_hook(&req.json()?, self.config.allow_private_targets)?;
         let hook = input.into_hook(ids::hook_id(), ids::signing_key(), self.clock.now_ms());
-        let mut hooks = self.hooks.load().await?;
+        let mut hooks = self.hooks.load_fresh().await?;
         hooks.push(hook.clone());
         self.hooks.save(&hooks).await?;
         Ok(Response::json(201, &hook.to_api_json()))

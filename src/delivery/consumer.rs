@@ -52,7 +52,7 @@ pub async fn disable_hooks<H: HookStore>(store: &H, which: &[(String, String)]) 
     if which.is_empty() {
         return Ok(());
     }
-    let mut hooks = store.load().await?;
+    let mut hooks = store.load_fresh().await?;
     for hook in hooks.iter_mut() {
         if let Some((_, reason)) = which.iter().find(|(id, _)| *id == hook.id) {
             hook.enabled = false;

@@ -4,6 +4,7 @@
 pub mod attempt;
 pub mod consumer;
 pub mod fanout;
+pub mod hook_cache;
 pub mod ports;
 pub mod record;
 pub mod request;

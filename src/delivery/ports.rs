@@ -9,6 +9,10 @@ use crate::core::Result;
 #[allow(async_fn_in_trait)]
 pub trait HookStore {
     async fn load(&self) -> Result<Vec<Hook>>;
+    /// For read-modify-write: the store's current value, bypassing any cache.
+    async fn load_fresh(&self) -> Result<Vec<Hook>> {
+        self.load().await
+    }
     async fn save(&self, hooks: &[Hook]) -> Result<()>;
 }
 

@@ -13,14 +13,21 @@ mod queue;
 use crate::api::App;
 use crate::core::config::Config;
 use crate::core::Error;
+use crate::delivery::hook_cache::{CachedHooks, SnapshotSlot};
 use crate::delivery::ports::Platform;
+use std::rc::Rc;
+
+thread_local! {
+    /// The isolate's copy of the hook snapshot (see `delivery::hook_cache`).
+    static HOOK_SNAPSHOT: Rc<SnapshotSlot> = Rc::default();
+}
 use worker::Env;
 
 /// The Workers bindings behind the ports.
 pub struct Cloudflare;
 
 impl Platform for Cloudflare {
-    type Hooks = kv_hooks::KvHookStore;
+    type Hooks = CachedHooks<kv_hooks::KvHookStore, clock::SystemClock>;
     type Queue = queue::QueueSender;
     type Http = fetch::FetchClient;
     type Clock = clock::SystemClock;
@@ -44,7 +51,11 @@ pub fn app(env: &Env) -> Result<WorkerApp, Error> {
         |name: &str, e: worker::Error| Error::unavailable(format!("binding {name} is not configured: {e}"));
     Ok(App {
         config: config(env)?,
-        hooks: kv_hooks::KvHookStore::new(env.kv(HOOKS_BINDING).map_err(|e| binding(HOOKS_BINDING, e))?),
+        hooks: CachedHooks {
+            inner: kv_hooks::KvHookStore::new(env.kv(HOOKS_BINDING).map_err(|e| binding(HOOKS_BINDING, e))?),
+            clock: clock::SystemClock,
+            slot: HOOK_SNAPSHOT.with(Rc::clone),
+        },
         queue: queue::QueueSender::new(env.queue(QUEUE_BINDING).map_err(|e| binding(QUEUE_BINDING, e))?),
         http: fetch::FetchClient,
         clock: clock::SystemClock,
