@@ -28,8 +28,10 @@ export async function startReceiver() {
       if (behaviour.hang) return; // never answer; closed when the receiver stops
       if (behaviour.resetAfterHeaders || behaviour.stallBody) {
         res.writeHead(behaviour.status ?? 200, { "content-type": "text/plain" });
+        res.flushHeaders();
         res.write("partial body…");
-        if (behaviour.resetAfterHeaders) setTimeout(() => req.socket.destroy(), 20);
+        // Give the client time to read the headers before the connection is reset.
+        if (behaviour.resetAfterHeaders) setTimeout(() => req.socket.destroy(), 300);
         return; // a stalled body is never finished
       }
       if (behaviour.bodySize) {
