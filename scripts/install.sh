@@ -35,6 +35,17 @@ if [ "$("$WASM_BINDGEN_BIN" --version 2>/dev/null || true)" != "wasm-bindgen $WA
     || fail "could not install wasm-bindgen-cli $WASM_BINDGEN_VERSION" "run: cargo install wasm-bindgen-cli --version $WASM_BINDGEN_VERSION --locked"
 fi
 
+# Debian's Chromium drives the console's browser tests (playwright-core never downloads one).
+if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    step "installing Debian's chromium for the console tests"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } >/dev/null \
+      || fail "could not install chromium" "run: sudo apt-get install -y chromium (or set CHROMIUM_PATH)"
+  else
+    fail "chromium is not installed (needed by the console tests)" "run: sudo apt-get install -y chromium (or set CHROMIUM_PATH to a Chromium binary)"
+  fi
+fi
+
 # npm ci only when package-lock.json changed since the last install.
 stamp="node_modules/.hookwing-lock"
 if ! cmp -s package-lock.json "$stamp" 2>/dev/null; then
