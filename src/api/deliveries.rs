@@ -9,7 +9,6 @@ use crate::delivery::ports::{
     AttemptRecord, Clock, DeliveryLog, DeliveryQueue, HookStore, Platform, StoredDelivery,
 };
 use crate::delivery::task::DeliveryTask;
-use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 const STATUSES: &[&str] = &["pending", "retrying", "succeeded", "failed"];
@@ -67,17 +66,7 @@ fn instant(body: &Value, field: &str) -> Result<Option<i64>, Error> {
 
 /// A one-off attempt of a stored delivery (never rescheduled if it fails).
 fn manual_task(d: &StoredDelivery) -> Result<DeliveryTask, Error> {
-    let payload = d.payload.clone().ok_or_else(|| Error::internal("the delivery's payload is gone"))?;
-    Ok(DeliveryTask {
-        delivery_id: d.id.clone(),
-        event_id: d.event_id.clone(),
-        hook_id: d.hook_id.clone(),
-        event: d.event.clone(),
-        attempt: d.attempts + 1,
-        payload: RawValue::from_string(payload).map_err(Error::internal)?,
-        not_before_ms: None,
-        manual: true,
-    })
+    DeliveryTask::resume(d, true).ok_or_else(|| Error::internal("the delivery's payload is gone"))
 }
 
 impl<P: Platform> App<P> {

@@ -23,21 +23,9 @@ impl<P: Platform> App<P> {
         let mut tasks = Vec::with_capacity(stuck.len());
         let mut records = Vec::with_capacity(stuck.len());
         for d in &stuck {
-            let Some(payload) = d.payload.clone() else { continue };
-            let Ok(raw) = serde_json::value::RawValue::from_string(payload.clone()) else { continue };
-            tasks.push((
-                DeliveryTask {
-                    delivery_id: d.id.clone(),
-                    event_id: d.event_id.clone(),
-                    hook_id: d.hook_id.clone(),
-                    event: d.event.clone(),
-                    attempt: d.attempts + 1,
-                    payload: raw,
-                    not_before_ms: None,
-                    manual: false,
-                },
-                0,
-            ));
+            let Some(task) = DeliveryTask::resume(d, false) else { continue };
+            let payload = task.payload.get().to_string();
+            tasks.push((task, 0));
             // Due now: the next sweep leaves it alone unless this message is lost too.
             records.push(DeliveryRecord {
                 id: d.id.clone(),
