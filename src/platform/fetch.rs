@@ -94,6 +94,11 @@ async fn read_prefix(stream: &ReadableStream, timeout_ms: u32) -> String {
         pin_mut!(reading, deadline);
         let _ = select(reading, deadline).await;
     }
-    let _ = reader.cancel();
+    // Awaited so a stream that already failed (a reset connection) cannot leave an unhandled
+    // rejection behind in the invocation.
+    let cancel = JsFuture::from(reader.cancel());
+    let limit = Delay::from(Duration::from_millis(1000));
+    pin_mut!(cancel, limit);
+    let _ = select(cancel, limit).await;
     lossy_prefix(&buf)
 }
