@@ -9,3 +9,11 @@ export NO_UPDATE_NOTIFIER=1
 WORKER_BUILD_VERSION="0.8.7"
 # The wasm-bindgen-cli must match the library version resolved in Cargo.lock exactly.
 WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock")"
+
+# Install-step messages: what is missing and how to fix it.
+fail() {
+  echo "install: $1" >&2
+  echo "  how to fix: $2" >&2
+  exit 1
+}
+step() { echo "install: $*"; }

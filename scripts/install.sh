@@ -4,13 +4,6 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
-fail() {
-  echo "install: $1" >&2
-  echo "  how to fix: $2" >&2
-  exit 1
-}
-step() { echo "install: $*"; }
-
 command -v cargo >/dev/null || fail "cargo is not installed" "install Rust with rustup (https://rustup.rs), then re-run"
 command -v rustup >/dev/null || fail "rustup is not installed" "install Rust with rustup so the wasm32 target can be added"
 command -v node >/dev/null && command -v npm >/dev/null || fail "node/npm are not installed" "install Node.js 20.3 or newer"
@@ -33,17 +26,6 @@ if [ "$("$WASM_BINDGEN_BIN" --version 2>/dev/null || true)" != "wasm-bindgen $WA
   step "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked --force \
     || fail "could not install wasm-bindgen-cli $WASM_BINDGEN_VERSION" "run: cargo install wasm-bindgen-cli --version $WASM_BINDGEN_VERSION --locked"
-fi
-
-# Debian's Chromium drives the console's browser tests (playwright-core never downloads one).
-if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    step "installing Debian's chromium for the console tests"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } >/dev/null \
-      || fail "could not install chromium" "run: sudo apt-get install -y chromium (or set CHROMIUM_PATH)"
-  else
-    fail "chromium is not installed (needed by the console tests)" "run: sudo apt-get install -y chromium (or set CHROMIUM_PATH to a Chromium binary)"
-  fi
 fi
 
 # npm ci only when package-lock.json changed since the last install.

@@ -4,6 +4,7 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 bash scripts/install.sh
+bash scripts/install-browser.sh
 
 echo "== Rust unit tests (native)"
 cargo test --locked
