@@ -55,6 +55,10 @@ describe("fault matrix", () => {
     const d = await settled(s.delivery, "failed", 1);
     assert.equal(d.attempts[0].responseStatus, null);
     assert.ok(d.attempts[0].error);
+    // workerd fails the whole consumer invocation on this internal error and the queue
+    // redelivers the batch; the redelivery must not become a second attempt.
+    await sleep(2000);
+    assert.equal((await delivery(s.delivery)).attempts.length, 1);
   });
 
   test("connection reset after a 200's headers: the 2xx counts, 1 attempt, succeeded", async () => {

@@ -10,4 +10,5 @@ pub mod record;
 pub mod request;
 pub mod retention;
 pub mod runner;
+pub mod seen;
 pub mod task;

@@ -5,10 +5,17 @@ use super::{app, http};
 use crate::api;
 use crate::delivery::consumer::{Next, Processed};
 use crate::delivery::ports::HookStore;
+use crate::delivery::seen::RecentlyDone;
 use crate::delivery::task::DeliveryTask;
+use std::cell::RefCell;
 use worker::{console_error, console_log, event, Context, Env, MessageBatch, MessageExt, RawMessage};
 
 const DEAD_LETTER_QUEUE: &str = "hookwing-deliveries-dlq";
+
+thread_local! {
+    /// Attempts this isolate already finished (see `delivery::seen`).
+    static DONE: RefCell<RecentlyDone> = RefCell::new(RecentlyDone::new(10_000));
+}
 
 #[event(start)]
 fn start() {
@@ -53,6 +60,17 @@ async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> worker::
     let mut work: Vec<(RawMessage, DeliveryTask)> = Vec::new();
     for message in batch.raw_iter() {
         match message.body().as_string().and_then(|t| DeliveryTask::from_json(&t).ok()) {
+            Some(task)
+                if DONE
+                    .with(|d| d.borrow().contains(&RecentlyDone::key(&task.delivery_id, task.attempt))) =>
+            {
+                console_log!(
+                    "delivery {} attempt {} already done here: redelivery skipped",
+                    task.delivery_id,
+                    task.attempt
+                );
+                message.ack();
+            }
             Some(task) => work.push((message, task)),
             None => {
                 // Unreadable: it can never succeed, so let the queue dead-letter it.
@@ -83,6 +101,9 @@ async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> worker::
             message.retry();
         } else {
             message.ack();
+            if let Some((t, _)) = run.results.iter().find(|(t, _)| t.delivery_id == *id) {
+                DONE.with(|d| d.borrow_mut().insert(RecentlyDone::key(&t.delivery_id, t.attempt)));
+            }
         }
     }
     Ok(())
