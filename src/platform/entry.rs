@@ -101,7 +101,13 @@ async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> worker::
             message.retry();
         } else {
             message.ack();
-            if let Some((t, _)) = run.results.iter().find(|(t, _)| t.delivery_id == *id) {
+            // Only a real attempt (or drop) counts as done: a hop of a long wait carries the
+            // same attempt number on to the next message.
+            if let Some((t, _)) = run
+                .results
+                .iter()
+                .find(|(t, out)| t.delivery_id == *id && (out.report.is_some() || out.dropped.is_some()))
+            {
                 DONE.with(|d| d.borrow_mut().insert(RecentlyDone::key(&t.delivery_id, t.attempt)));
             }
         }
