@@ -290,25 +290,14 @@ mod tests {
             crate::core::signature::logto_signature(hook["signingKey"].as_str().unwrap(), &sent[0].body)
         );
 
+        const ONE_EVENT: &str = r#"{"events":["PostSignIn"],"config":{"url":"http://127.0.0.1:9/x"}}"#;
         app.http.script(vec![HttpOutcome::Response { status: 500, retry_after: None, body: "bad".into() }]);
-        let (status, err) = call(
-            &app,
-            "POST",
-            &path,
-            Some("admin"),
-            r#"{"events":["PostSignIn"],"config":{"url":"http://127.0.0.1:9/x"}}"#,
-        );
+        let (status, err) = call(&app, "POST", &path, Some("admin"), ONE_EVENT);
         assert_eq!((status, err["code"].as_str()), (422, Some("hook.endpoint_responded_with_error")));
         assert_eq!(err["data"], json!({"responseStatus": 500, "responseBody": "bad"}));
 
         app.http.script(vec![HttpOutcome::Network("connection refused".into())]);
-        let (status, err) = call(
-            &app,
-            "POST",
-            &path,
-            Some("admin"),
-            r#"{"events":["PostSignIn"],"config":{"url":"http://127.0.0.1:9/x"}}"#,
-        );
+        let (status, err) = call(&app, "POST", &path, Some("admin"), ONE_EVENT);
         assert_eq!((status, err["code"].as_str()), (422, Some("hook.send_test_payload_failed")));
 
         assert_eq!(
