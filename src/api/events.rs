@@ -13,8 +13,16 @@ use crate::delivery::task::DeliveryTask;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-fn wants_wait(req: &Request) -> bool {
-    matches!(req.query("wait"), Some("true") | Some("1"))
+/// Values `?wait=` takes; anything else is a 400, not a silent "no".
+pub(crate) const WAIT_VALUES: &[&str] = &["true", "false", "1", "0"];
+pub(crate) const IDEMPOTENCY_KEY_CHARS: std::ops::RangeInclusive<usize> = 1..=255;
+
+fn wants_wait(req: &Request) -> Result<bool, Error> {
+    match req.query("wait") {
+        None => Ok(false),
+        Some(v) if WAIT_VALUES.contains(&v) => Ok(v == "true" || v == "1"),
+        Some(_) => Err(Error::invalid_input("wait", "must be true, false, 1 or 0")),
+    }
 }
 
 /// The `Idempotency-Key` header as a storage key (a digest, so any bytes are safe).
@@ -22,19 +30,21 @@ fn idempotency_key(req: &Request) -> Result<Option<String>, Error> {
     let Some(key) = req.header("idempotency-key") else {
         return Ok(None);
     };
-    if key.is_empty() || key.len() > 255 {
-        return Err(Error::invalid_input("Idempotency-Key", "must be 1 to 255 characters"));
+    // Printable ASCII: HTTP trims surrounding spaces and re-encodes other bytes, so any other
+    // key would not reach us as the producer sent it.
+    if !IDEMPOTENCY_KEY_CHARS.contains(&key.len()) || !key.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return Err(Error::invalid_input("Idempotency-Key", "must be 1 to 255 printable ASCII characters"));
     }
     Ok(Some(hex::encode(Sha256::digest(key.as_bytes()))))
 }
 
 impl<P: Platform> App<P> {
     pub(super) async fn ingest_events(&self, req: &Request) -> Result<Response, Error> {
-        self.require_ingest(req)?;
+        let wait = wants_wait(req)?;
         let ingest = parse_ingest(&req.body, self.clock.now_ms(), ids::event_id)?;
         match idempotency_key(req)? {
-            None => self.accept(ingest, wants_wait(req)).await,
-            Some(key) => self.once(&key, || self.accept(ingest, wants_wait(req))).await,
+            None => self.accept(ingest, wait).await,
+            Some(key) => self.once(&key, || self.accept(ingest, wait)).await,
         }
     }
 

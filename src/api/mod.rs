@@ -15,7 +15,7 @@ pub mod router;
 pub use crate::app::App;
 use crate::core::Error;
 use crate::delivery::ports::Platform;
-use router::Route;
+use router::{Auth, Route};
 use serde_json::Value;
 
 #[derive(Debug, Clone, Default)]
@@ -82,7 +82,8 @@ impl<P: Platform> App<P> {
     }
 
     async fn dispatch(&self, req: &Request) -> Result<Response, Error> {
-        let (route, params) = router::resolve(&req.method, &req.path)?;
+        let (route, auth, params) = router::resolve(&req.method, &req.path)?;
+        self.authorize(auth, req)?;
         let id = params.first().copied().unwrap_or_default();
         match route {
             Route::Health => Ok(health::health()),
@@ -92,33 +93,27 @@ impl<P: Platform> App<P> {
             Route::CreateHook => self.create_hook(req).await,
             Route::GetHook => self.get_hook(req, id).await,
             Route::PatchHook => self.patch_hook(req, id).await,
-            Route::DeleteHook => self.delete_hook(req, id).await,
+            Route::DeleteHook => self.delete_hook(id).await,
             Route::RegenerateSigningKey => self.regenerate_signing_key(req, id).await,
             Route::TestHook => self.test_hook(req, id).await,
             Route::RecentLogs => self.recent_logs(req, id).await,
             Route::ListDeliveries => self.list_deliveries(req, id).await,
             Route::RecoverHook => self.recover_hook(req, id).await,
-            Route::GetDelivery => self.get_delivery(req, id).await,
-            Route::RetryDelivery => self.retry_delivery(req, id).await,
+            Route::GetDelivery => self.get_delivery(id).await,
+            Route::RetryDelivery => self.retry_delivery(id).await,
             Route::IngestEvents => self.ingest_events(req).await,
             Route::RelayLogto => self.relay_logto(req).await,
         }
     }
 
-    fn require_admin(&self, req: &Request) -> Result<(), Error> {
-        crate::core::auth::require_bearer(
-            req.header("authorization"),
-            self.config.admin_token.as_deref(),
-            "ADMIN_TOKEN",
-        )
-    }
-
-    fn require_ingest(&self, req: &Request) -> Result<(), Error> {
-        crate::core::auth::require_bearer(
-            req.header("authorization"),
-            self.config.ingest_token.as_deref(),
-            "INGEST_TOKEN",
-        )
+    /// The route table's auth column, enforced before any handler reads the request.
+    fn authorize(&self, auth: Auth, req: &Request) -> Result<(), Error> {
+        let (secret, name) = match auth {
+            Auth::Public => return Ok(()),
+            Auth::Admin => (self.config.admin_token.as_deref(), "ADMIN_TOKEN"),
+            Auth::Ingest => (self.config.ingest_token.as_deref(), "INGEST_TOKEN"),
+        };
+        crate::core::auth::require_bearer(req.header("authorization"), secret, name)
     }
 }
 

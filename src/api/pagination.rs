@@ -6,6 +6,9 @@ use crate::core::Error;
 
 pub const DEFAULT_PAGE_SIZE: usize = 20;
 pub const MAX_PAGE_SIZE: usize = 100;
+/// Highest page number accepted: far past any list, and small enough that the offset never
+/// overflows a 32-bit `usize` in wasm.
+pub const MAX_PAGE: usize = 1_000_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
@@ -29,7 +32,7 @@ fn invalid() -> Error {
     Error::new(
         400,
         "guard.invalid_pagination",
-        "The pagination value is invalid: page must be at least 1 and page_size from 1 to 100.",
+        "The pagination value is invalid: page must be from 1 to 1000000 and page_size from 1 to 100.",
     )
 }
 
@@ -40,7 +43,11 @@ fn number(
 ) -> Result<usize, Error> {
     match value {
         None => Ok(default),
-        Some(v) => v.trim().parse::<usize>().ok().filter(|n| range.contains(n)).ok_or_else(invalid),
+        // Digits only: `+1`, ` 1` or `1.5` are not the integers the document promises.
+        Some(v) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => {
+            v.parse::<usize>().ok().filter(|n| range.contains(n)).ok_or_else(invalid)
+        }
+        Some(_) => Err(invalid()),
     }
 }
 
@@ -51,7 +58,7 @@ pub fn parse(req: &Request, required: bool) -> Result<Option<Page>, Error> {
         return Ok(None);
     }
     Ok(Some(Page {
-        page: number(page, 1, 1..=usize::MAX)?,
+        page: number(page, 1, 1..=MAX_PAGE)?,
         page_size: number(size, DEFAULT_PAGE_SIZE, 1..=MAX_PAGE_SIZE)?,
     }))
 }
@@ -104,7 +111,16 @@ mod tests {
 
     #[test]
     fn out_of_range_values_are_invalid_pagination() {
-        for q in [("page", "0"), ("page", "-1"), ("page", "x"), ("page_size", "0"), ("page_size", "101")] {
+        for q in [
+            ("page", "0"),
+            ("page", "-1"),
+            ("page", "x"),
+            ("page", "+1"),
+            ("page", " 1"),
+            ("page", "1000001"),
+            ("page_size", "0"),
+            ("page_size", "101"),
+        ] {
             assert_eq!(parse(&req(&[q]), false).unwrap_err().code, "guard.invalid_pagination", "{q:?}");
         }
     }

@@ -23,26 +23,38 @@ pub enum Route {
     RelayLogto,
 }
 
-/// (method, path pattern, route). `:name` segments capture one path segment. Every entry
-/// must also be in `openapi.json` (a test checks both directions).
-pub const ROUTES: &[(&str, &str, Route)] = &[
-    ("GET", "/api/health", Route::Health),
-    ("GET", "/api/openapi.json", Route::OpenApi),
-    ("GET", "/api/events/catalog", Route::Catalog),
-    ("GET", "/api/hooks", Route::ListHooks),
-    ("POST", "/api/hooks", Route::CreateHook),
-    ("GET", "/api/hooks/:id", Route::GetHook),
-    ("PATCH", "/api/hooks/:id", Route::PatchHook),
-    ("DELETE", "/api/hooks/:id", Route::DeleteHook),
-    ("PATCH", "/api/hooks/:id/signing-key", Route::RegenerateSigningKey),
-    ("POST", "/api/hooks/:id/test", Route::TestHook),
-    ("GET", "/api/hooks/:id/recent-logs", Route::RecentLogs),
-    ("GET", "/api/hooks/:id/deliveries", Route::ListDeliveries),
-    ("POST", "/api/hooks/:id/recover", Route::RecoverHook),
-    ("GET", "/api/deliveries/:id", Route::GetDelivery),
-    ("POST", "/api/deliveries/:id/retry", Route::RetryDelivery),
-    ("POST", "/api/events", Route::IngestEvents),
-    ("POST", "/api/relay/logto", Route::RelayLogto),
+/// Who may call a route. Checked once, in `api::dispatch`, before any handler runs; the
+/// OpenAPI document's `security` comes from this column too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// No token: health, the document, the catalog, and the relay (which checks a signature).
+    Public,
+    /// `Authorization: Bearer <ADMIN_TOKEN>`.
+    Admin,
+    /// `Authorization: Bearer <INGEST_TOKEN>`.
+    Ingest,
+}
+
+/// (method, path pattern, route, auth). `:name` segments capture one path segment. The
+/// OpenAPI document is generated from this table (`api/openapi/`).
+pub const ROUTES: &[(&str, &str, Route, Auth)] = &[
+    ("GET", "/api/health", Route::Health, Auth::Public),
+    ("GET", "/api/openapi.json", Route::OpenApi, Auth::Public),
+    ("GET", "/api/events/catalog", Route::Catalog, Auth::Public),
+    ("GET", "/api/hooks", Route::ListHooks, Auth::Admin),
+    ("POST", "/api/hooks", Route::CreateHook, Auth::Admin),
+    ("GET", "/api/hooks/:id", Route::GetHook, Auth::Admin),
+    ("PATCH", "/api/hooks/:id", Route::PatchHook, Auth::Admin),
+    ("DELETE", "/api/hooks/:id", Route::DeleteHook, Auth::Admin),
+    ("PATCH", "/api/hooks/:id/signing-key", Route::RegenerateSigningKey, Auth::Admin),
+    ("POST", "/api/hooks/:id/test", Route::TestHook, Auth::Admin),
+    ("GET", "/api/hooks/:id/recent-logs", Route::RecentLogs, Auth::Admin),
+    ("GET", "/api/hooks/:id/deliveries", Route::ListDeliveries, Auth::Admin),
+    ("POST", "/api/hooks/:id/recover", Route::RecoverHook, Auth::Admin),
+    ("GET", "/api/deliveries/:id", Route::GetDelivery, Auth::Admin),
+    ("POST", "/api/deliveries/:id/retry", Route::RetryDelivery, Auth::Admin),
+    ("POST", "/api/events", Route::IngestEvents, Auth::Ingest),
+    ("POST", "/api/relay/logto", Route::RelayLogto, Auth::Public),
 ];
 
 fn matches<'a>(pattern: &str, path: &'a str) -> Option<Vec<&'a str>> {
@@ -61,13 +73,13 @@ fn matches<'a>(pattern: &str, path: &'a str) -> Option<Vec<&'a str>> {
 
 /// Finds the route for a request: 404 when no pattern matches the path, 405 when one does
 /// but not with this method.
-pub fn resolve<'a>(method: &str, path: &'a str) -> Result<(Route, Vec<&'a str>), Error> {
+pub fn resolve<'a>(method: &str, path: &'a str) -> Result<(Route, Auth, Vec<&'a str>), Error> {
     let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
     let mut path_known = false;
-    for (m, pattern, route) in ROUTES {
+    for (m, pattern, route, auth) in ROUTES {
         if let Some(params) = matches(pattern, path) {
             if m.eq_ignore_ascii_case(method) {
-                return Ok((*route, params));
+                return Ok((*route, *auth, params));
             }
             path_known = true;
         }
@@ -83,8 +95,10 @@ mod tests {
     fn resolves_routes_and_captures_ids() {
         assert_eq!(resolve("GET", "/api/health").unwrap().0, Route::Health);
         assert_eq!(resolve("GET", "/api/hooks/").unwrap().0, Route::ListHooks);
-        let (route, params) = resolve("GET", "/api/hooks/abc").unwrap();
-        assert_eq!((route, params), (Route::GetHook, vec!["abc"]));
+        let (route, auth, params) = resolve("GET", "/api/hooks/abc").unwrap();
+        assert_eq!((route, auth, params), (Route::GetHook, Auth::Admin, vec!["abc"]));
+        assert_eq!(resolve("POST", "/api/events").unwrap().1, Auth::Ingest);
+        assert_eq!(resolve("POST", "/api/relay/logto").unwrap().1, Auth::Public);
     }
 
     #[test]

@@ -10,6 +10,19 @@ pub enum Category {
     Exception,
 }
 
+impl Category {
+    pub const ALL: [Category; 3] = [Category::Interaction, Category::Data, Category::Exception];
+
+    /// The name `GET /api/events/catalog` answers (its serde form).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Interaction => "interaction",
+            Category::Data => "data",
+            Category::Exception => "exception",
+        }
+    }
+}
+
 /// Every event a hook may subscribe to, in Logto's `hookEvents` order.
 pub const EVENTS: &[(&str, Category)] = &[
     ("PostRegister", Category::Interaction),

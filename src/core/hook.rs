@@ -12,6 +12,14 @@ use serde_json::{json, Map, Value};
 pub const TENANT_ID: &str = "default";
 pub const MAX_RETRIES: u64 = 10;
 pub const TIMEOUT_RANGE_MS: std::ops::RangeInclusive<u64> = 1000..=30_000;
+pub const NAME_CHARS: std::ops::RangeInclusive<usize> = 1..=256;
+pub const MAX_HEADER_VALUE_BYTES: usize = 4096;
+/// Header names Hookwing (or the runtime) sets itself, which a hook may not override, besides
+/// every name starting with `RESERVED_HEADER_PREFIX`. Lowercase.
+pub const RESERVED_HEADERS: &[&str] = &["logto-signature-sha-256", "host", "content-length"];
+pub const RESERVED_HEADER_PREFIX: &str = "webhook-";
+/// RFC 9110 token characters besides ASCII letters and digits.
+pub const TOKEN_SYMBOLS: &str = "!#$%&'*+-.^_`|~";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -218,8 +226,7 @@ pub fn parse_grace_period(body: &Value) -> Result<u64, Error> {
     let obj = body.as_object().ok_or_else(|| Error::invalid_input("body", "must be a JSON object"))?;
     match obj.get("gracePeriodSeconds") {
         None | Some(Value::Null) => Ok(0),
-        Some(v) => v
-            .as_u64()
+        Some(v) => integer(v)
             .filter(|n| *n <= MAX_GRACE_PERIOD_SECS)
             .ok_or_else(|| Error::invalid_input("gracePeriodSeconds", "must be an integer from 0 to 604800")),
     }
@@ -240,7 +247,7 @@ pub fn parse_test_request(body: &Value, allow_private: bool) -> Result<(Vec<Stri
 fn parse_name(v: &Value) -> Result<String, Error> {
     let s = v.as_str().ok_or_else(|| Error::invalid_input("name", "must be a string"))?;
     let len = s.chars().count();
-    if !(1..=256).contains(&len) {
+    if !NAME_CHARS.contains(&len) {
         return Err(Error::invalid_input("name", "must be 1 to 256 characters"));
     }
     Ok(s.to_string())
@@ -277,7 +284,9 @@ pub fn parse_config(v: &Value, allow_private: bool) -> Result<HookConfig, Error>
         .get("url")
         .and_then(Value::as_str)
         .ok_or_else(|| Error::invalid_input("config.url", "is required and must be a string"))?;
-    url_policy::check(url, allow_private).map_err(|e| Error::invalid_input("config.url", e.to_string()))?;
+    url_policy::check(url, allow_private)
+        .and_then(|_| url_policy::check_form(url))
+        .map_err(|e| Error::invalid_input("config.url", e.to_string()))?;
     let headers = match obj.get("headers") {
         None | Some(Value::Null) => None,
         Some(h) => Some(parse_headers(h)?),
@@ -285,7 +294,7 @@ pub fn parse_config(v: &Value, allow_private: bool) -> Result<HookConfig, Error>
     let retries = match obj.get("retries") {
         None | Some(Value::Null) => None,
         Some(r) => Some(
-            r.as_u64()
+            integer(r)
                 .filter(|n| *n <= MAX_RETRIES)
                 .ok_or_else(|| Error::invalid_input("config.retries", "must be an integer from 0 to 10"))?
                 as u8,
@@ -293,7 +302,7 @@ pub fn parse_config(v: &Value, allow_private: bool) -> Result<HookConfig, Error>
     };
     let timeout_ms = match obj.get("timeoutMs") {
         None | Some(Value::Null) => None,
-        Some(t) => Some(t.as_u64().filter(|n| TIMEOUT_RANGE_MS.contains(n)).ok_or_else(|| {
+        Some(t) => Some(integer(t).filter(|n| TIMEOUT_RANGE_MS.contains(n)).ok_or_else(|| {
             Error::invalid_input("config.timeoutMs", "must be an integer from 1000 to 30000")
         })? as u32),
     };
@@ -302,12 +311,26 @@ pub fn parse_config(v: &Value, allow_private: bool) -> Result<HookConfig, Error>
 
 /// Header names Hookwing sets itself (or the runtime does) and a hook may not override.
 fn is_reserved_header(lower: &str) -> bool {
-    matches!(lower, "logto-signature-sha-256" | "host" | "content-length") || lower.starts_with("webhook-")
+    RESERVED_HEADERS.contains(&lower) || lower.starts_with(RESERVED_HEADER_PREFIX)
 }
 
 /// RFC 9110 token characters.
 fn is_token(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || TOKEN_SYMBOLS.as_bytes().contains(&b))
+}
+
+/// A header value `fetch` can send unchanged: visible ASCII, space and tab (no CR, LF, NUL
+/// or other controls, and nothing the runtime would have to re-encode).
+pub fn is_header_value(value: &str) -> bool {
+    value.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+}
+
+/// A JSON integer, also written as a number with a zero fraction (`3.0`), which JSON Schema
+/// counts as an integer too.
+fn integer(v: &Value) -> Option<u64> {
+    v.as_u64()
+        .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= 9e15).map(|f| f as u64))
 }
 
 fn parse_headers(v: &Value) -> Result<IndexMap<String, String>, Error> {
@@ -333,10 +356,13 @@ fn parse_headers(v: &Value) -> Result<IndexMap<String, String>, Error> {
         }
         let value =
             value.as_str().ok_or_else(|| Error::invalid_input(&field, "header value must be a string"))?;
-        if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
-            return Err(Error::invalid_input(&field, "header value must not contain CR, LF or NUL"));
+        if !is_header_value(value) {
+            return Err(Error::invalid_input(
+                &field,
+                "header value must be visible ASCII, space or tab (no CR, LF, NUL or other control characters)",
+            ));
         }
-        if value.len() > 4096 {
+        if value.len() > MAX_HEADER_VALUE_BYTES {
             return Err(Error::invalid_input(&field, "header value must be at most 4096 bytes"));
         }
         seen.push(lower);

@@ -23,27 +23,32 @@ fn random_string(len: usize, alphabet: &[u8]) -> String {
     out
 }
 
+pub const HOOK_ID_LEN: usize = 21;
+pub const SIGNING_KEY_LEN: usize = 32;
+/// Length of the random part of `evt_`, `dlv_` and `att_` ids.
+pub const SUFFIX_LEN: usize = 24;
+
 /// Logto's `generateStandardId()`: 21 chars of `[0-9a-z]`.
 pub fn hook_id() -> String {
-    random_string(21, LOWER_ALNUM)
+    random_string(HOOK_ID_LEN, LOWER_ALNUM)
 }
 
 /// Logto's `generateStandardSecret()`: 32 chars of `[0-9a-zA-Z]`.
 pub fn signing_key() -> String {
-    random_string(32, ALNUM)
+    random_string(SIGNING_KEY_LEN, ALNUM)
 }
 
 /// The event id, sent as `webhook-id`: the receivers' idempotency key.
 pub fn event_id() -> String {
-    format!("evt_{}", random_string(24, ALNUM))
+    format!("evt_{}", random_string(SUFFIX_LEN, ALNUM))
 }
 
 pub fn delivery_id() -> String {
-    format!("dlv_{}", random_string(24, ALNUM))
+    format!("dlv_{}", random_string(SUFFIX_LEN, ALNUM))
 }
 
 pub fn attempt_id() -> String {
-    format!("att_{}", random_string(24, ALNUM))
+    format!("att_{}", random_string(SUFFIX_LEN, ALNUM))
 }
 
 /// A uniform number in [0, 1) (53 random bits), for retry jitter.

@@ -35,6 +35,9 @@ impl Processed {
     }
 }
 
+/// Every value `Processed::status` takes (the `?wait=true` answer's `status`).
+pub const STEP_STATUSES: &[&str] = &["succeeded", "retrying", "failed"];
+
 impl Processed {
     /// The delivery's state after this step, as the API reports it.
     pub fn status(&self) -> &'static str {

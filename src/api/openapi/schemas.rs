@@ -1,0 +1,345 @@
+//! The document's component schemas, built from the lists and bounds the code validates
+//! with. Request schemas are exactly as strict as the parsers (unknown keys allowed, since
+//! they are ignored as in Logto); response schemas list every field and allow no other, so
+//! an answer whose shape changes without the document fails the e2e tests.
+
+use crate::api::deliveries::STATUSES;
+use crate::api::events::IDEMPOTENCY_KEY_CHARS;
+use crate::core::catalog::{Category, EVENTS};
+use crate::core::event::MAX_BATCH_LEN;
+use crate::core::hook::{
+    MAX_GRACE_PERIOD_SECS, MAX_HEADER_VALUE_BYTES, MAX_RETRIES, NAME_CHARS, RESERVED_HEADERS,
+    RESERVED_HEADER_PREFIX, TIMEOUT_RANGE_MS, TOKEN_SYMBOLS,
+};
+use crate::core::ids::{HOOK_ID_LEN, SIGNING_KEY_LEN, SUFFIX_LEN};
+use crate::core::url_policy::{url_pattern, MAX_URL_CHARS};
+use crate::delivery::consumer::STEP_STATUSES;
+use serde_json::{json, Map, Value};
+
+pub fn reference(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+/// A response object: these fields, all required unless listed in `optional`, and no other.
+fn strict(properties: Value, optional: &[&str]) -> Value {
+    let required: Vec<&String> = properties
+        .as_object()
+        .map(|p| p.keys().filter(|k| !optional.contains(&k.as_str())).collect())
+        .unwrap_or_default();
+    json!({ "type": "object", "required": required, "properties": properties, "additionalProperties": false })
+}
+
+fn nullable(schema: Value) -> Value {
+    json!({ "anyOf": [schema, { "type": "null" }] })
+}
+
+fn prefixed_id(prefix: &str) -> Value {
+    json!({ "type": "string", "pattern": format!("^{prefix}_[0-9A-Za-z]{{{SUFFIX_LEN}}}$") })
+}
+
+/// A regex character class of `chars`, escaped for ECMA-262 (and Python's `re`).
+fn class_of(chars: &str) -> String {
+    chars.chars().map(|c| if "\\]^-[".contains(c) { format!("\\{c}") } else { c.to_string() }).collect()
+}
+
+/// `^(exact1$|exact2$|prefix1)` matched without regard to ASCII case, spelled with
+/// classes because JSON Schema patterns have no case-insensitive flag.
+fn any_case(exact: &[&str], prefixes: &[&str]) -> String {
+    let spell = |s: &str| {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphabetic() {
+                    format!("[{}{}]", c.to_ascii_uppercase(), c.to_ascii_lowercase())
+                } else if c.is_ascii_alphanumeric() || c == '-' {
+                    c.to_string()
+                } else {
+                    format!("\\{c}")
+                }
+            })
+            .collect::<String>()
+    };
+    let alts: Vec<String> =
+        exact.iter().map(|e| format!("{}$", spell(e))).chain(prefixes.iter().map(|p| spell(p))).collect();
+    format!("^({})", alts.join("|"))
+}
+
+fn event_name() -> Value {
+    let names: Vec<&str> = EVENTS.iter().map(|(n, _)| *n).collect();
+    json!({ "type": "string", "enum": names, "description": "An event of the catalog (`GET /api/events/catalog`), in Logto's order." })
+}
+
+fn event_list() -> Value {
+    json!({ "type": "array", "minItems": 1, "items": reference("EventName"), "description": "Duplicates are removed, the first occurrence kept." })
+}
+
+fn int_range(min: u64, max: u64) -> Value {
+    json!({ "type": "integer", "minimum": min, "maximum": max })
+}
+
+fn header_map() -> Value {
+    json!({
+        "type": "object",
+        "description": "Extra request headers. Names are HTTP tokens, compared without regard to case (a name may appear once); `logto-signature-sha-256`, `host`, `content-length` and `webhook-*` are set by Hookwing.",
+        "propertyNames": {
+            "pattern": format!("^[0-9A-Za-z{}]+$", class_of(TOKEN_SYMBOLS)),
+            "not": { "pattern": any_case(RESERVED_HEADERS, &[RESERVED_HEADER_PREFIX]) }
+        },
+        "additionalProperties": {
+            "type": "string",
+            "pattern": "^[\t -~]*$",
+            "maxLength": MAX_HEADER_VALUE_BYTES,
+            "description": "Visible ASCII, space and tab."
+        }
+    })
+}
+
+/// The config a client sends (create, update, test).
+fn hook_config_input() -> Value {
+    json!({
+        "type": "object",
+        "required": ["url"],
+        "properties": {
+            "url": {
+                "type": "string",
+                "pattern": url_pattern(),
+                "maxLength": MAX_URL_CHARS,
+                "description": "http(s) URL called for each delivery. Unless ALLOW_PRIVATE_TARGETS=true, `localhost`, `*.localhost` and loopback, private, link-local, CGNAT, unique-local, unspecified and metadata addresses are refused too."
+            },
+            "headers": nullable(header_map()),
+            "retries": nullable(int_range(0, MAX_RETRIES)),
+            "timeoutMs": nullable(int_range(*TIMEOUT_RANGE_MS.start(), *TIMEOUT_RANGE_MS.end())),
+        }
+    })
+}
+
+/// The config as stored and answered.
+fn hook_config() -> Value {
+    strict(
+        json!({
+            "url": { "type": "string" },
+            "headers": { "type": "object", "additionalProperties": { "type": "string" } },
+            "retries": int_range(0, MAX_RETRIES),
+            "timeoutMs": int_range(*TIMEOUT_RANGE_MS.start(), *TIMEOUT_RANGE_MS.end()),
+        }),
+        &["headers", "retries", "timeoutMs"],
+    )
+}
+
+fn name() -> Value {
+    json!({ "type": "string", "minLength": NAME_CHARS.start(), "maxLength": NAME_CHARS.end() })
+}
+
+fn hook_fields_input() -> Map<String, Value> {
+    let fields = json!({
+        "name": name(),
+        "events": event_list(),
+        "event": { "anyOf": [reference("EventName"), { "type": "null" }], "deprecated": true, "description": "Logto's legacy single event; used only while `events` is empty." },
+        "config": reference("HookConfigInput"),
+        "enabled": { "type": "boolean" },
+    });
+    fields.as_object().cloned().unwrap_or_default()
+}
+
+fn hook_create() -> Value {
+    json!({
+        "type": "object",
+        "required": ["config"],
+        "properties": hook_fields_input(),
+        "anyOf": [
+            { "required": ["events"] },
+            { "required": ["event"], "properties": { "event": reference("EventName") } }
+        ],
+        "description": "Neither `events` nor a non-null `event`: 400 `hook.missing_events`. Unknown keys are ignored."
+    })
+}
+
+fn hook_update() -> Value {
+    json!({ "type": "object", "properties": hook_fields_input(), "description": "Only the fields sent change; `config` replaces the whole config." })
+}
+
+fn hook() -> Value {
+    strict(
+        json!({
+            "tenantId": { "const": crate::core::hook::TENANT_ID },
+            "id": { "type": "string", "pattern": format!("^[0-9a-z]{{{HOOK_ID_LEN}}}$") },
+            "name": { "type": "string", "maxLength": NAME_CHARS.end() },
+            "event": { "anyOf": [reference("EventName"), { "type": "null" }] },
+            "events": { "type": "array", "items": reference("EventName") },
+            "config": reference("HookConfig"),
+            "signingKey": { "type": "string", "pattern": format!("^[0-9a-zA-Z]{{{SIGNING_KEY_LEN}}}$") },
+            "signingSecret": { "type": "string", "pattern": "^whsec_[A-Za-z0-9+/]+={0,2}$", "description": "whsec_ + base64 of the signing key's UTF-8 bytes (Standard Webhooks form)" },
+            "enabled": { "type": "boolean" },
+            "createdAt": { "type": "integer", "description": "epoch ms" },
+            "disabledReason": { "type": "string" },
+            "executionStats": reference("ExecutionStats"),
+        }),
+        &["disabledReason", "executionStats"],
+    )
+}
+
+fn event_in() -> Value {
+    json!({
+        "type": "object",
+        "required": ["event"],
+        "properties": {
+            "event": reference("EventName"),
+            "createdAt": { "type": "string", "description": "Kept as sent; set to now (YYYY-MM-DDTHH:mm:ss.sssZ) right after `event` when absent." },
+            "hookId": { "description": "Dropped: each delivery carries its own hook's id." }
+        },
+        "additionalProperties": true,
+        "description": "Logto's payload shape; every other key is kept with its value and order. At most 100 KiB serialized."
+    })
+}
+
+fn ingest_body() -> Value {
+    json!({
+        "oneOf": [
+            reference("EventIn"),
+            { "type": "array", "minItems": 1, "maxItems": MAX_BATCH_LEN, "items": reference("EventIn"), "description": "At most 1 MiB in all." }
+        ]
+    })
+}
+
+fn accepted() -> Value {
+    strict(
+        json!({
+            "id": prefixed_id("evt"),
+            "event": reference("EventName"),
+            "createdAt": { "type": "string" },
+            "deliveries": { "type": "array", "items": strict(json!({ "id": prefixed_id("dlv"), "hookId": { "type": "string" } }), &[]) },
+        }),
+        &[],
+    )
+}
+
+fn synced() -> Value {
+    let result = strict(
+        json!({
+            "id": prefixed_id("dlv"),
+            "hookId": { "type": "string" },
+            "status": { "enum": STEP_STATUSES },
+            "responseStatus": { "type": ["integer", "null"] },
+            "durationMs": { "type": ["integer", "null"] },
+            "error": { "type": ["string", "null"] },
+            "responseBody": { "type": ["string", "null"], "description": "first 4 KiB" },
+        }),
+        &[],
+    );
+    strict(
+        json!({ "id": prefixed_id("evt"), "event": reference("EventName"), "createdAt": { "type": "string" }, "deliveries": { "type": "array", "items": result } }),
+        &[],
+    )
+}
+
+fn delivery_fields() -> Map<String, Value> {
+    let v = json!({
+        "id": { "type": "string" },
+        "eventId": { "type": "string" },
+        "hookId": { "type": "string" },
+        "event": { "type": "string" },
+        "status": { "enum": STATUSES },
+        "attemptCount": { "type": "integer", "minimum": 0 },
+        "nextAttemptAt": { "type": ["integer", "null"] },
+        "lastError": { "type": ["string", "null"] },
+        "createdAt": { "type": "integer" },
+        "updatedAt": { "type": "integer" },
+    });
+    v.as_object().cloned().unwrap_or_default()
+}
+
+fn delivery_detail() -> Value {
+    let mut fields = delivery_fields();
+    fields.insert(
+        "payload".into(),
+        json!({ "type": ["object", "null"], "description": "The event as ingested (without `hookId`); sensitive keys masked." }),
+    );
+    fields.insert("attempts".into(), json!({ "type": "array", "items": reference("Attempt") }));
+    strict(Value::Object(fields), &[])
+}
+
+fn attempt() -> Value {
+    strict(
+        json!({
+            "id": { "type": "string" },
+            "number": { "type": "integer", "minimum": 1 },
+            "startedAt": { "type": "integer" },
+            "durationMs": { "type": "integer", "minimum": 0 },
+            "result": { "enum": ["Success", "Error"] },
+            "responseStatus": { "type": ["integer", "null"] },
+            "responseBody": { "type": ["string", "null"], "description": "First 4 KiB; sensitive keys masked when it is JSON." },
+            "error": { "type": ["string", "null"] },
+        }),
+        &[],
+    )
+}
+
+fn log_entry() -> Value {
+    let payload = strict(
+        json!({
+            "key": { "type": "string", "pattern": "^TriggerHook\\." },
+            "result": { "enum": ["Success", "Error"] },
+            "hookId": { "type": "string" },
+            "hookRequest": strict(json!({ "body": { "type": ["object", "null"], "description": "The delivered body; sensitive keys masked." } }), &[]),
+            "response": strict(json!({ "statusCode": { "type": "integer" }, "body": { "description": "Parsed JSON when it parses (sensitive keys masked), else the text." } }), &[]),
+            "error": { "type": "string" },
+        }),
+        &["response", "error"],
+    );
+    strict(
+        json!({ "id": { "type": "string" }, "key": { "type": "string", "pattern": "^TriggerHook\\." }, "payload": payload, "createdAt": { "type": "integer" } }),
+        &[],
+    )
+}
+
+fn error() -> Value {
+    strict(
+        json!({
+            "code": { "type": "string" },
+            "message": { "type": "string" },
+            "data": { "type": "object" },
+            "details": { "type": "array", "items": strict(json!({ "path": { "type": "string" }, "message": { "type": "string" } }), &[]) },
+        }),
+        &["data", "details"],
+    )
+}
+
+pub fn idempotency_key() -> Value {
+    json!({
+        "type": "string",
+        "minLength": IDEMPOTENCY_KEY_CHARS.start(),
+        "maxLength": IDEMPOTENCY_KEY_CHARS.end(),
+        "pattern": "^[!-~]([ -~]*[!-~])?$",
+        "description": "Printable ASCII."
+    })
+}
+
+pub fn grace_period() -> Value {
+    json!({ "type": "object", "properties": { "gracePeriodSeconds": nullable(int_range(0, MAX_GRACE_PERIOD_SECS)) } })
+}
+
+pub fn all() -> Value {
+    let categories: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+    let instant = json!({ "anyOf": [{ "type": "number" }, { "type": "string", "format": "date-time" }], "description": "epoch ms or an RFC 3339 time" });
+    json!({
+        "Error": error(),
+        "EventName": event_name(),
+        "EventCategory": { "enum": categories },
+        "CatalogEntry": strict(json!({ "event": reference("EventName"), "category": reference("EventCategory") }), &[]),
+        "HookConfigInput": hook_config_input(),
+        "HookConfig": hook_config(),
+        "HookCreate": hook_create(),
+        "HookUpdate": hook_update(),
+        "ExecutionStats": strict(json!({ "requestCount": { "type": "integer", "minimum": 0 }, "successCount": { "type": "integer", "minimum": 0 } }), &[]),
+        "Hook": hook(),
+        "TestRequest": { "type": "object", "required": ["events", "config"], "properties": { "events": event_list(), "config": reference("HookConfigInput") } },
+        "RecoverRequest": { "type": "object", "required": ["since"], "properties": { "since": instant.clone(), "until": nullable(instant) }, "description": "`since` after `until`: 400." },
+        "EventIn": event_in(),
+        "IngestBody": ingest_body(),
+        "Accepted": accepted(),
+        "Synced": synced(),
+        "Delivery": strict(Value::Object(delivery_fields()), &[]),
+        "Attempt": attempt(),
+        "DeliveryDetail": delivery_detail(),
+        "LogEntry": log_entry(),
+    })
+}
