@@ -3,6 +3,7 @@
 use super::pagination;
 use super::{App, Request, Response};
 use crate::core::hook::Hook;
+use crate::core::sanitize::{mask_text, masked};
 use crate::core::time::parse_iso;
 use crate::core::Error;
 use crate::delivery::ports::{
@@ -38,7 +39,7 @@ fn attempt_json(a: &AttemptRecord) -> Value {
         "durationMs": a.duration_ms,
         "result": if a.success { "Success" } else { "Error" },
         "responseStatus": a.response_status,
-        "responseBody": a.response_body,
+        "responseBody": a.response_body.as_deref().map(mask_text),
         "error": a.error,
     })
 }
@@ -98,8 +99,12 @@ impl<P: Platform> App<P> {
     pub(super) async fn get_delivery(&self, id: &str) -> Result<Response, Error> {
         let (d, attempts) = self.log.delivery(id).await?.ok_or_else(|| delivery_not_found(id))?;
         let mut body = delivery_json(&d);
-        body["payload"] =
-            d.payload.as_deref().and_then(|p| serde_json::from_str(p).ok()).unwrap_or(Value::Null);
+        body["payload"] = d
+            .payload
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok())
+            .map(masked)
+            .unwrap_or(Value::Null);
         body["attempts"] = Value::Array(attempts.iter().map(attempt_json).collect());
         Ok(Response::json(200, &body))
     }
@@ -233,5 +238,41 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn delivery_details_mask_sensitive_keys_in_payload_and_response() {
+        use crate::delivery::ports::AttemptRecord;
+        let app = app();
+        let h = hook(&app);
+        let d = DeliveryRecord {
+            id: "dlv_s".into(),
+            event_id: "evt_1".into(),
+            hook_id: h.clone(),
+            event: "PostSignIn".into(),
+            payload: r#"{"event":"PostSignIn","data":{"clientSecret":"s3","name":"n"}}"#.into(),
+            status: "succeeded",
+            attempts: 1,
+            next_attempt_at: None,
+            last_error: None,
+            at: 1,
+        };
+        let a = AttemptRecord {
+            id: "att_s".into(),
+            delivery_id: "dlv_s".into(),
+            hook_id: h,
+            event: "PostSignIn".into(),
+            number: 1,
+            started_at: 1,
+            duration_ms: 2,
+            success: true,
+            response_status: Some(200),
+            response_body: Some(r#"{"sessionToken":"t","ok":true}"#.into()),
+            error: None,
+        };
+        block_on(app.log.record(&[d], &[a])).unwrap();
+        let (_, body) = call(&app, "GET", "/api/deliveries/dlv_s", Some("admin"), "");
+        assert_eq!(body["payload"]["data"], serde_json::json!({"clientSecret": "******", "name": "n"}));
+        assert_eq!(body["attempts"][0]["responseBody"], r#"{"sessionToken":"******","ok":true}"#);
     }
 }

@@ -322,4 +322,15 @@ mod tests {
         let (status, body) = call(&app(), "POST", "/api/hooks", Some("admin"), "{nope");
         assert_eq!((status, body["code"].as_str()), (400, Some("guard.invalid_input")));
     }
+
+    #[test]
+    fn a_wrong_method_is_405_with_allow_listing_the_paths_methods() {
+        let app = app();
+        let resp = call_full(&app, "PUT", "/api/hooks", Some("admin"), "");
+        assert_eq!(resp.status, 405);
+        assert!(resp.headers.contains(&("allow".to_string(), "GET, POST".to_string())), "{:?}", resp.headers);
+        let resp = call_full(&app, "QUERY", "/api/health", None, "");
+        assert_eq!(resp.status, 405);
+        assert!(resp.headers.contains(&("allow".to_string(), "GET".to_string())));
+    }
 }

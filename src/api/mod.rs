@@ -77,7 +77,14 @@ impl<P: Platform> App<P> {
     pub async fn handle(&self, req: Request) -> Response {
         match self.dispatch(&req).await {
             Ok(resp) => resp,
-            Err(err) => Response::error(&err),
+            Err(err) => {
+                let mut resp = Response::error(&err);
+                if err.status == 405 {
+                    // RFC 9110: a 405 lists what the resource does answer.
+                    resp.headers.push(("allow".into(), router::allowed_methods(&req.path).join(", ")));
+                }
+                resp
+            }
         }
     }
 

@@ -71,10 +71,24 @@ fn matches<'a>(pattern: &str, path: &'a str) -> Option<Vec<&'a str>> {
     }
 }
 
+fn normalise(path: &str) -> &str {
+    if path.len() > 1 {
+        path.trim_end_matches('/')
+    } else {
+        path
+    }
+}
+
+/// The methods the path answers, for a 405's `Allow` header.
+pub fn allowed_methods(path: &str) -> Vec<&'static str> {
+    let path = normalise(path);
+    ROUTES.iter().filter(|(_, pattern, ..)| matches(pattern, path).is_some()).map(|(m, ..)| *m).collect()
+}
+
 /// Finds the route for a request: 404 when no pattern matches the path, 405 when one does
 /// but not with this method.
 pub fn resolve<'a>(method: &str, path: &'a str) -> Result<(Route, Auth, Vec<&'a str>), Error> {
-    let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
+    let path = normalise(path);
     let mut path_known = false;
     for (m, pattern, route, auth) in ROUTES {
         if let Some(params) = matches(pattern, path) {
@@ -109,6 +123,13 @@ mod tests {
         assert_eq!(resolve("DELETE", "/api/health").unwrap_err().status, 405);
         assert_eq!(resolve("GET", "/api/hooks/x/signing-key").unwrap_err().status, 405);
         assert_eq!(resolve("PUT", "/api/events").unwrap_err().status, 405);
+    }
+
+    #[test]
+    fn allowed_methods_list_what_the_path_answers() {
+        assert_eq!(allowed_methods("/api/hooks/x"), ["GET", "PATCH", "DELETE"]);
+        assert_eq!(allowed_methods("/api/hooks/"), ["GET", "POST"]);
+        assert!(allowed_methods("/api/nope").is_empty());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Logto's log entry for one delivery attempt (`GET /api/hooks/:id/recent-logs`).
 
 use super::event::delivery_body;
+use super::sanitize::masked;
 use serde_json::{json, Map, Value};
 
 pub struct AttemptView<'a> {
@@ -17,9 +18,10 @@ pub struct AttemptView<'a> {
     pub created_at: i64,
 }
 
-/// A response body as Logto logs it: parsed JSON when it parses, the raw string otherwise.
+/// A response body as Logto logs it: parsed JSON when it parses (sensitive keys masked),
+/// the raw string otherwise.
 fn logged_body(body: &str) -> Value {
-    serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_string()))
+    serde_json::from_str(body).map(masked).unwrap_or_else(|_| Value::String(body.to_string()))
 }
 
 pub fn log_entry(a: &AttemptView<'_>) -> Value {
@@ -31,6 +33,7 @@ pub fn log_entry(a: &AttemptView<'_>) -> Value {
     let body = a
         .payload
         .and_then(|p| serde_json::from_slice::<Value>(&delivery_body(p, a.hook_id)).ok())
+        .map(masked)
         .unwrap_or(Value::Null);
     payload.insert("hookRequest".into(), json!({ "body": body }));
     if let Some(status) = a.response_status {
@@ -93,5 +96,16 @@ mod tests {
         let v = log_entry(&view(false, None, None, Some("Timed out after 1000 ms")));
         assert!(v["payload"].get("response").is_none());
         assert_eq!(v["payload"]["error"], "Timed out after 1000 ms");
+    }
+
+    #[test]
+    fn stored_bodies_are_shown_with_sensitive_keys_masked() {
+        let mut a =
+            view(false, Some(401), Some(r#"{"error":"bad","access_token":"leak"}"#), Some("HTTP 401"));
+        a.payload = Some(r#"{"event":"PostSignIn","user":{"id":"u1","password":"hunter2"}}"#);
+        let v = log_entry(&a);
+        assert_eq!(v["payload"]["hookRequest"]["body"]["user"], json!({"id": "u1", "password": "******"}));
+        assert_eq!(v["payload"]["hookRequest"]["body"]["hookId"], "hook1");
+        assert_eq!(v["payload"]["response"]["body"], json!({"error": "bad", "access_token": "******"}));
     }
 }

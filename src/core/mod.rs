@@ -9,6 +9,7 @@ pub mod hook;
 pub mod ids;
 pub mod log_entry;
 pub mod retry;
+pub mod sanitize;
 pub mod signature;
 pub mod test_payload;
 pub mod time;

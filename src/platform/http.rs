@@ -7,7 +7,9 @@ pub async fn to_api(mut req: Request) -> worker::Result<api::Request> {
     let url = req.url()?;
     let body = req.bytes().await.unwrap_or_default();
     Ok(api::Request {
-        method: req.method().to_string(),
+        // The raw method: workers-rs maps any method it does not know (QUERY, PROPFIND…) to
+        // GET, which would answer them as GETs instead of 405.
+        method: req.inner().method(),
         origin: url.origin().ascii_serialization(),
         path: url.path().to_string(),
         query: url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect(),

@@ -5,12 +5,17 @@ import { unstable_getMiniflareWorkerOptions, unstable_readConfig, unstable_split
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadContract } from "./contract.mjs";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const ADMIN_TOKEN = "test-admin-token";
 export const INGEST_TOKEN = "test-ingest-token";
 
-export async function startWorker({ vars = {}, quiet = false, persistTo, port = 0 } = {}) {
+/**
+ * `outbound`, when given, answers every `fetch` the Worker makes instead of the network
+ * (Miniflare's outboundService). `contract: false` skips holding answers to the document.
+ */
+export async function startWorker({ vars = {}, quiet = false, persistTo, port = 0, outbound, contract = true } = {}) {
   const configPath = path.join(ROOT, "wrangler.toml");
   const { workerOptions, main } = unstable_getMiniflareWorkerOptions(configPath);
   // Only wrangler.toml's [vars]: a developer's .dev.vars must not change what tests see.
@@ -30,6 +35,7 @@ export async function startWorker({ vars = {}, quiet = false, persistTo, port = 
     },
     host: "127.0.0.1",
     port,
+    ...(outbound ? { outboundService: outbound } : {}),
     // With `persistTo`, KV, D1 and the queue broker keep their state across restarts.
     ...(persistTo ? { defaultPersistRoot: persistTo } : {}),
     handleRuntimeStdio(stdout, stderr) {
@@ -40,6 +46,8 @@ export async function startWorker({ vars = {}, quiet = false, persistTo, port = 
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
   await applyMigrations(await mf.getD1Database("DB"));
+  // Every answer a test sees is checked against the document this Worker serves.
+  const check = contract ? await loadContract(url) : () => {};
 
   const call = async (method, route, { token, body, headers = {} } = {}) => {
     const init = { method, headers: { ...headers } };
@@ -56,6 +64,7 @@ export async function startWorker({ vars = {}, quiet = false, persistTo, port = 
     } catch {
       json = undefined;
     }
+    check(method, route, res.status, res.headers.get("content-type"), text);
     return { status: res.status, headers: res.headers, text, json };
   };
 

@@ -171,8 +171,9 @@ fn operation(route: Route) -> Operation {
         Route::GetHook => {
             stats_param(op("getHook", "One hook")).ok(200, "The hook", Some(reference("Hook"))).errors(&[404])
         }
+        // No body reads as `{}`: nothing changes.
         Route::PatchHook => op("updateHook", "Update a hook; `config` replaces the whole config")
-            .body(true, reference("HookUpdate"))
+            .body(false, reference("HookUpdate"))
             .ok(200, "The updated hook", Some(reference("Hook")))
             .errors(&[400, 404]),
         Route::DeleteHook => op("deleteHook", "Delete a hook; its pending deliveries are dropped")
