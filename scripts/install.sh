@@ -36,3 +36,14 @@ if ! cmp -s package-lock.json "$stamp" 2>/dev/null; then
   cp package-lock.json "$stamp"
 fi
 [ -x "$WASM_OPT_BIN" ] || fail "wasm-opt is missing from node_modules" "delete node_modules and re-run (it comes from the binaryen package)"
+
+# Schemathesis for the contract tests, in a project-local virtualenv (.venv/, not committed).
+SCHEMATHESIS_VERSION="$(awk -F'==' '/^schemathesis==/ { print $2 }' scripts/requirements-contract.txt)"
+if [ "$(.venv/bin/schemathesis --version 2>/dev/null || true)" != "schemathesis, version $SCHEMATHESIS_VERSION" ]; then
+  step "installing schemathesis $SCHEMATHESIS_VERSION into .venv (once)"
+  command -v python3 >/dev/null || fail "python3 is not installed" "install Python 3.9 or newer (Debian: apt-get install python3 python3-venv)"
+  [ -x .venv/bin/python ] || python3 -m venv .venv \
+    || fail "could not create .venv" "install the venv module (Debian: apt-get install python3-venv), then re-run"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r scripts/requirements-contract.txt \
+    || fail "could not install schemathesis" "check access to PyPI, then re-run"
+fi
