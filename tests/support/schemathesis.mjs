@@ -8,7 +8,7 @@ import { startWorker, ROOT, ADMIN_TOKEN, INGEST_TOKEN } from "./worker.mjs";
 
 export const SCHEMATHESIS = process.env.HOOKWING_SCHEMATHESIS ?? path.join(ROOT, ".venv/bin/schemathesis");
 
-export async function runSchemathesis({ maxTime = 150 } = {}) {
+export async function runSchemathesis({ maxTime } = {}) {
   const outbound = { count: 0 };
   const w = await startWorker({
     quiet: true,
@@ -23,7 +23,11 @@ export async function runSchemathesis({ maxTime = 150 } = {}) {
       "--config-file", path.join(ROOT, "tests/contract/schemathesis.toml"),
       "run", `${w.url}/api/openapi.json`,
       "--checks", "all",
-      "--max-time", String(maxTime),
+      // See tests/contract/schemathesis.toml: recent logs of a deleted hook stay readable.
+      "--exclude-checks", "use_after_free",
+      // One pass of every phase, bounded by the example counts of the config; `--max-time`
+      // would instead repeat fuzzing until the budget is spent.
+      ...(maxTime ? ["--max-time", String(maxTime)] : []),
       "--report", "junit",
       "--report-dir", path.join(ROOT, "tests/artifacts/schemathesis"),
     ];
@@ -46,7 +50,7 @@ export async function runSchemathesis({ maxTime = 150 } = {}) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { code, output, outbound } = await runSchemathesis({ maxTime: Number(process.argv[2] ?? 150) });
+  const { code, output, outbound } = await runSchemathesis({ maxTime: process.argv[2] && Number(process.argv[2]) });
   console.log(output);
   console.log(`exit ${code}; ${outbound} outbound requests answered in-process`);
   process.exit(code);
