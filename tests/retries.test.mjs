@@ -92,6 +92,22 @@ describe("retries and the delivery log", () => {
     assert.equal(rx.received("/once").length, 2);
   });
 
+  test("recent logs and delivery details mask secrets that the receiver got in clear", async () => {
+    const hook = await h.hook("/secrets", {}, ["OrganizationScope.Data.Updated"]);
+    rx.behave("/secrets", { status: 200, body: '{"ok":true,"session_token":"rx-secret"}' });
+    const ev = await h.send({ event: "OrganizationScope.Data.Updated", data: { id: "u1", password: "hunter2", profile: { apiKey: "k-1", name: "Ann" } } });
+    assert.deepEqual(ev.deliveries.map((d) => d.hookId), [hook.id]);
+    await h.settled(ev.deliveries[0].id, "succeeded", 1);
+    const delivered = JSON.parse(rx.received("/secrets")[0].body);
+    assert.deepEqual(delivered.data, { id: "u1", password: "hunter2", profile: { apiKey: "k-1", name: "Ann" } }, "delivered unmasked");
+    const [entry] = (await w.admin("GET", `/api/hooks/${hook.id}/recent-logs`)).json;
+    assert.deepEqual(entry.payload.hookRequest.body.data, { id: "u1", password: "******", profile: { apiKey: "******", name: "Ann" } });
+    assert.deepEqual(entry.payload.response.body, { ok: true, session_token: "******" });
+    const detail = (await w.admin("GET", `/api/deliveries/${ev.deliveries[0].id}`)).json;
+    assert.equal(detail.payload.data.password, "******");
+    assert.equal(detail.attempts[0].responseBody, '{"ok":true,"session_token":"******"}');
+  });
+
   test("recent-logs and executionStats match what the receiver saw", async () => {
     const hook = await h.hook("/logged", {}, ["Role.Deleted"]);
     rx.behave("/logged", { status: 500, body: '{"why":"busy"}' }, { status: 200, body: "fine" });
