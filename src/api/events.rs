@@ -371,4 +371,25 @@ mod tests {
         assert_eq!(bad.status, 401);
         assert!(String::from_utf8_lossy(&bad.body).contains("relay.invalid_signature"));
     }
+
+    #[test]
+    fn wait_and_idempotency_key_take_only_documented_values() {
+        let app = app();
+        for query in ["?wait=yes", "?wait=", "?wait=TRUE"] {
+            let resp = call_with(&app, &format!("/api/events{query}"), &[], r#"{"event":"PostSignIn"}"#);
+            assert_eq!(resp.status, 400, "{query}");
+        }
+        for query in ["?wait=false", "?wait=0"] {
+            let resp = call_with(&app, &format!("/api/events{query}"), &[], r#"{"event":"PostSignIn"}"#);
+            assert_eq!(resp.status, 202, "{query}");
+        }
+        for key in ["", "k\u{e9}y", "tab\tkey"] {
+            let resp =
+                call_with(&app, "/api/events", &[("idempotency-key", key)], r#"{"event":"PostSignIn"}"#);
+            assert_eq!(resp.status, 400, "{key:?}");
+        }
+        let resp =
+            call_with(&app, "/api/events", &[("idempotency-key", "order 42/a")], r#"{"event":"PostSignIn"}"#);
+        assert_eq!(resp.status, 202);
+    }
 }

@@ -142,4 +142,19 @@ mod tests {
         let (status, list) = call(&app, "GET", "/api/hooks/unknown/recent-logs", Some("admin"), "");
         assert_eq!((status, list.as_array().unwrap().len()), (200, 0));
     }
+
+    #[test]
+    fn time_bounds_are_json_numbers_exactly() {
+        let app = app();
+        for bad in [" 5", "5 ", "+5", "inf", "NaN", "0x10", "1e400", ""] {
+            let (status, _) =
+                call(&app, "GET", &format!("/api/hooks/h1/recent-logs?start_time={bad}"), Some("admin"), "");
+            assert_eq!(status, 400, "{bad}");
+        }
+        for good in ["5", "-1", "1.5", "1e3"] {
+            let (status, _) =
+                call(&app, "GET", &format!("/api/hooks/h1/recent-logs?start_time={good}"), Some("admin"), "");
+            assert_eq!(status, 200, "{good}");
+        }
+    }
 }

@@ -550,4 +550,21 @@ mod tests {
         assert_eq!(h.signing_keys(1999).collect::<Vec<_>>(), vec![h.signing_key.as_str(), "old"]);
         assert_eq!(h.signing_keys(2000).count(), 1);
     }
+
+    #[test]
+    fn header_values_are_visible_ascii_and_integers_may_be_written_with_a_zero_fraction() {
+        let with = |headers: Value| {
+            parse(json!({"events":["PostSignIn"],"config":{"url":"https://e.com","headers":headers}}))
+        };
+        assert!(with(json!({"x-a": "v 1\tok"})).is_ok());
+        for bad in ["caf\u{e9}", "a\u{7f}", "a\u{1}b"] {
+            assert_eq!(with(json!({ "x-a": bad })).unwrap_err().code, "guard.invalid_input", "{bad:?}");
+        }
+        let h = parse(json!({"events":["PostSignIn"],"config":{"url":"https://e.com","retries":3.0,"timeoutMs":1500.0}}))
+            .unwrap();
+        assert_eq!((h.config.retries, h.config.timeout_ms), (Some(3), Some(1500)));
+        assert!(
+            parse(json!({"events":["PostSignIn"],"config":{"url":"https://e.com","retries":2.5}})).is_err()
+        );
+    }
 }
