@@ -102,8 +102,8 @@ pub struct MemoryLog {
 }
 
 impl DeliveryLog for MemoryLog {
-    async fn stats(&self, hook_id: Option<&str>, _since_ms: i64) -> Result<Vec<(String, ExecutionStats)>> {
-        Ok(self.stats.borrow().iter().filter(|(id, _)| hook_id.is_none_or(|h| h == id)).cloned().collect())
+    async fn stats(&self, hook_ids: &[&str], _since_ms: i64) -> Result<Vec<(String, ExecutionStats)>> {
+        Ok(self.stats.borrow().iter().filter(|(id, _)| hook_ids.contains(&id.as_str())).cloned().collect())
     }
 
     async fn record(&self, deliveries: &[DeliveryRecord], attempts: &[AttemptRecord]) -> Result<()> {
@@ -217,27 +217,6 @@ impl DeliveryLog for MemoryLog {
             .take(limit)
             .cloned()
             .collect())
-    }
-
-    async fn overdue(&self, due_before_ms: i64, limit: usize) -> Result<Vec<StoredDelivery>> {
-        Ok(self
-            .deliveries
-            .borrow()
-            .iter()
-            .filter(|d| d.status == "retrying" && d.next_attempt_at.is_some_and(|t| t < due_before_ms))
-            .take(limit)
-            .cloned()
-            .collect())
-    }
-
-    async fn purge(&self, before_ms: i64, _idempotency_before_ms: i64) -> Result<u64> {
-        let mut attempts = self.attempts.borrow_mut();
-        let n = attempts.len();
-        attempts.retain(|a| a.started_at >= before_ms);
-        let mut deliveries = self.deliveries.borrow_mut();
-        let m = deliveries.len();
-        deliveries.retain(|d| d.updated_at >= before_ms || d.status == "retrying");
-        Ok((n - attempts.len() + m - deliveries.len()) as u64)
     }
 }
 

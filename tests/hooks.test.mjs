@@ -2,6 +2,7 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { startWorker, ADMIN_TOKEN, INGEST_TOKEN } from "./support/worker.mjs";
+import { record, attemptRow, dayOf } from "./support/buckets.mjs";
 
 const VALID = { name: "crm", events: ["PostSignIn"], config: { url: "https://example.com/hook" } };
 
@@ -61,19 +62,19 @@ describe("hooks API (private targets allowed)", () => {
     }
   });
 
-  test("executionStats counts the last 24 h of attempts from D1", async () => {
+  test("executionStats counts the last 24 h of attempts from the hook's buckets", async () => {
     const h = (await w.admin("POST", "/api/hooks", VALID)).json;
-    const db = await w.mf.getD1Database("DB");
     const now = Date.now();
-    const insert = db.prepare(
-      "INSERT INTO attempts (id, delivery_id, hook_id, event, number, started_at, duration_ms, result) VALUES (?1, 'dlv_x', ?2, 'PostSignIn', 1, ?3, 5, ?4)",
-    );
-    await db.batch([
-      insert.bind("a1", h.id, now - 1000, "Success"),
-      insert.bind("a2", h.id, now - 2000, "Error"),
-      insert.bind("a3", h.id, now - 3000, "Success"),
-      insert.bind("a4", h.id, now - 25 * 3600 * 1000, "Success"), // outside the window
-    ]);
+    const attempts = [
+      attemptRow("dlv_x", now - 1000, true),
+      attemptRow("dlv_x", now - 2000, false, 2),
+      attemptRow("dlv_x", now - 3000, true, 3),
+      attemptRow("dlv_y", now - 25 * 3600 * 1000, true), // outside the window
+    ];
+    // Attempts are filed by the day they started.
+    for (const day of new Set(attempts.map((a) => dayOf(a.startedAt)))) {
+      await record(w, h.id, day, { attempts: attempts.filter((a) => dayOf(a.startedAt) === day) });
+    }
     const one = await w.admin("GET", `/api/hooks/${h.id}?includeExecutionStats=true`);
     assert.deepEqual(one.json.executionStats, { requestCount: 3, successCount: 2 });
     const list = await w.admin("GET", "/api/hooks?includeExecutionStats=1");

@@ -1,4 +1,5 @@
-// End to end: retries through Queues, dead letters, replay and the attempt log in D1
+// End to end: retries through Queues, dead letters, replay and the attempt log in the hook's
+// delivery buckets
 // (SPEC §5 and the log routes of §6), with RETRY_SCHEDULE=1,1,1.
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
@@ -6,6 +7,7 @@ import { Webhook } from "standardwebhooks";
 import { startWorker } from "./support/worker.mjs";
 import { startReceiver } from "./support/receiver.mjs";
 import { sleep, until, closedPort } from "./support/util.mjs";
+import { record, usage, attemptRow, deliveryRow, dayOf, DAY_MS } from "./support/buckets.mjs";
 
 
 function helpers(w, rx) {
@@ -288,27 +290,23 @@ describe("retention", () => {
   });
   after(() => w?.stop());
 
-  test("the scheduled handler purges attempts and deliveries older than LOG_RETENTION_DAYS", async () => {
-    const db = await w.mf.getD1Database("DB");
-    const day = 86400000;
+  test("a day's bucket deletes itself LOG_RETENTION_DAYS after the day, unless a delivery there still retries", async () => {
     const now = Date.now();
-    const attempt = db.prepare(
-      "INSERT INTO attempts (id, delivery_id, hook_id, event, number, started_at, duration_ms, result) VALUES (?1, ?2, 'h', 'PostSignIn', 1, ?3, 1, 'Success')",
-    );
-    const delivery = db.prepare(
-      "INSERT INTO deliveries (id, event_id, hook_id, event, payload, status, attempts, created_at, updated_at) VALUES (?1, 'evt', 'h', 'PostSignIn', '{}', ?2, 1, ?3, ?3)",
-    );
-    await db.batch([
-      attempt.bind("att_old", "dlv_old", now - 3 * day),
-      attempt.bind("att_new", "dlv_new", now - day),
-      delivery.bind("dlv_old", "succeeded", now - 3 * day),
-      delivery.bind("dlv_new", "succeeded", now - day),
-      delivery.bind("dlv_waiting", "retrying", now - 3 * day),
-    ]);
-    const result = await (await w.mf.getWorker()).scheduled({ cron: "17 * * * *" });
-    assert.equal(result.outcome, "ok");
-    const ids = async (table) => (await db.prepare(`SELECT id FROM ${table} ORDER BY id`).all()).results.map((r) => r.id);
-    assert.deepEqual(await ids("attempts"), ["att_new"]);
-    assert.deepEqual(await ids("deliveries"), ["dlv_new", "dlv_waiting"], "a delivery still retrying is kept");
+    const hookId = "retentionhook000000000";
+    const old = dayOf(now) - 3; // expired: retention is 2 days
+    const young = dayOf(now) - 1;
+    await record(w, hookId, young, { deliveries: [deliveryRow("dlv_young", now - DAY_MS)], attempts: [attemptRow("dlv_young", now - DAY_MS, true)] });
+    await record(w, hookId, old, { deliveries: [deliveryRow("dlv_old", now - 3 * DAY_MS)], attempts: [attemptRow("dlv_old", now - 3 * DAY_MS, true)] });
+    const waiting = "retentionhook00000000w";
+    await record(w, waiting, old, {
+      deliveries: [deliveryRow("dlv_waiting", now - 3 * DAY_MS, "retrying", { nextAttemptAt: now + 3_600_000 })],
+    });
+    // The expired bucket's alarm (already due) removes everything in it.
+    await until("the expired bucket to be deleted", async () => (await usage(w, hookId, old)).deliveries === 0, 10_000);
+    assert.deepEqual(await usage(w, hookId, old), { rowsWritten: 0, rowsRead: 0, databaseBytes: 0, deliveries: 0, attempts: 0 });
+    const kept = await usage(w, hookId, young);
+    assert.deepEqual([kept.deliveries, kept.attempts], [1, 1]);
+    await sleep(500);
+    assert.equal((await usage(w, waiting, old)).deliveries, 1, "a delivery still retrying is kept");
   });
 });

@@ -109,10 +109,11 @@ impl<P: Platform> App<P> {
     async fn accept(&self, ingest: Ingest, wait: bool) -> Result<Response, Error> {
         // One hook-store read for the whole request, never a list.
         let hooks = self.hooks.load().await?;
+        let now = self.clock.now_ms();
         let planned = ingest
             .events
             .iter()
-            .map(|event| Ok((event, fanout::plan(event, &hooks, ids::delivery_id)?)))
+            .map(|event| Ok((event, fanout::plan(event, &hooks, |hook| ids::delivery_id(hook, now))?)))
             .collect::<Result<Vec<_>, Error>>()?;
         let (status, answers) = if wait {
             (200, self.deliver_inline(&hooks, &planned).await?)

@@ -26,8 +26,8 @@ impl<P: Platform> App<P> {
             return Ok(hooks.iter().map(Hook::to_api_json).collect());
         }
         let since = self.clock.now_ms() - STATS_WINDOW_MS;
-        let only = (hooks.len() == 1).then(|| hooks[0].id.as_str());
-        let stats = self.log.stats(only, since).await?;
+        let ids: Vec<&str> = hooks.iter().map(|h| h.id.as_str()).collect();
+        let stats = self.log.stats(&ids, since).await?;
         Ok(hooks
             .iter()
             .map(|h| {

@@ -43,8 +43,46 @@ pub fn event_id() -> String {
     format!("evt_{}", random_string(SUFFIX_LEN, ALNUM))
 }
 
-pub fn delivery_id() -> String {
-    format!("dlv_{}", random_string(SUFFIX_LEN, ALNUM))
+/// A delivery id that says where its record lives (SPEC §10): `dlv_` + the hook id + the
+/// UTC day it was created (4 base-36 digits) + the millisecond of that day (6 base-36 digits,
+/// so ids sort in creation order within a day) + 10 random characters.
+pub fn delivery_id(hook_id: &str, now_ms: i64) -> String {
+    let day = now_ms.div_euclid(DAY_MS);
+    let ms = now_ms.rem_euclid(DAY_MS);
+    format!("dlv_{hook_id}{}{}{}", base36(day, 4), base36(ms, 6), random_string(DELIVERY_RANDOM_LEN, ALNUM))
+}
+
+pub const DAY_MS: i64 = 86_400_000;
+const DELIVERY_RANDOM_LEN: usize = 10;
+/// Length of a delivery id made by `delivery_id`.
+pub const DELIVERY_ID_LEN: usize = 4 + HOOK_ID_LEN + 4 + 6 + DELIVERY_RANDOM_LEN;
+
+fn base36(n: i64, width: usize) -> String {
+    let mut n = n.max(0);
+    let mut digits = vec![b'0'; width];
+    for slot in digits.iter_mut().rev() {
+        *slot = LOWER_ALNUM[(n % 36) as usize];
+        n /= 36;
+    }
+    String::from_utf8(digits).unwrap_or_default()
+}
+
+/// Where a delivery is recorded: its hook and the UTC day (days since the epoch) it was
+/// created. `None` for ids not made by `delivery_id`.
+pub fn locate_delivery(id: &str) -> Option<(&str, i64)> {
+    let rest = id.strip_prefix("dlv_").filter(|r| r.len() == DELIVERY_ID_LEN - 4 && r.is_ascii())?;
+    let hook = &rest[..HOOK_ID_LEN];
+    let day = i64::from_str_radix(&rest[HOOK_ID_LEN..HOOK_ID_LEN + 4], 36).ok()?;
+    let ms = i64::from_str_radix(&rest[HOOK_ID_LEN + 4..HOOK_ID_LEN + 10], 36).ok()?;
+    let ok = hook.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()) && ms < DAY_MS;
+    ok.then_some((hook, day))
+}
+
+/// When a delivery with this id was created (epoch ms).
+pub fn delivery_created_at(id: &str) -> Option<i64> {
+    let (_, day) = locate_delivery(id)?;
+    let ms = i64::from_str_radix(&id[4 + HOOK_ID_LEN + 4..4 + HOOK_ID_LEN + 10], 36).ok()?;
+    Some(day * DAY_MS + ms)
 }
 
 pub fn attempt_id() -> String {
@@ -89,7 +127,24 @@ mod tests {
     #[test]
     fn event_and_delivery_ids_are_prefixed() {
         assert!(event_id().starts_with("evt_"));
-        assert!(delivery_id().starts_with("dlv_"));
+        assert!(delivery_id(&hook_id(), 0).starts_with("dlv_"));
         assert_eq!(event_id().len(), 28);
+    }
+
+    #[test]
+    fn a_delivery_id_locates_its_hook_and_day_and_sorts_by_creation() {
+        let hook = hook_id();
+        let at = 1_796_434_087_994;
+        let id = delivery_id(&hook, at);
+        assert_eq!(id.len(), DELIVERY_ID_LEN);
+        assert_eq!(locate_delivery(&id), Some((hook.as_str(), at / DAY_MS)));
+        assert_eq!(delivery_created_at(&id), Some(at));
+        let later = delivery_id(&hook, at + 1);
+        assert!(later[..4 + HOOK_ID_LEN + 10] > id[..4 + HOOK_ID_LEN + 10]);
+        for bad in ["dlv_a", "evt_x", "", &id[..id.len() - 1], &id.replace("dlv_", "dlv-")] {
+            assert_eq!(locate_delivery(bad), None, "{bad}");
+        }
+        let upper = format!("dlv_{}{}", hook.to_uppercase(), &id[4 + HOOK_ID_LEN..]);
+        assert_eq!(locate_delivery(&upper), None);
     }
 }

@@ -6,8 +6,13 @@ use crate::core::hook::Hook;
 use crate::core::Result;
 use serde_json::value::RawValue;
 
-/// One task per enabled hook subscribed to the event, in hook order.
-pub fn plan(event: &Event, hooks: &[Hook], mut new_id: impl FnMut() -> String) -> Result<Vec<DeliveryTask>> {
+/// One task per enabled hook subscribed to the event, in hook order. `new_id` names the
+/// delivery to a hook (ids locate their record by hook, see `ids::delivery_id`).
+pub fn plan(
+    event: &Event,
+    hooks: &[Hook],
+    mut new_id: impl FnMut(&str) -> String,
+) -> Result<Vec<DeliveryTask>> {
     let targets: Vec<&Hook> = hooks.iter().filter(|h| h.receives(&event.name)).collect();
     if targets.is_empty() {
         return Ok(Vec::new());
@@ -16,7 +21,7 @@ pub fn plan(event: &Event, hooks: &[Hook], mut new_id: impl FnMut() -> String) -
     Ok(targets
         .into_iter()
         .map(|hook| DeliveryTask {
-            delivery_id: new_id(),
+            delivery_id: new_id(&hook.id),
             event_id: event.id.clone(),
             hook_id: hook.id.clone(),
             event: event.name.clone(),

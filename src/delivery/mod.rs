@@ -2,6 +2,7 @@
 //! queue consumer does next. Talks to the outside only through `ports`.
 
 pub mod attempt;
+pub mod buckets;
 pub mod consumer;
 pub mod fanout;
 pub mod hook_cache;

@@ -147,11 +147,12 @@ pub struct LogQuery<'a> {
     pub offset: usize,
 }
 
-/// The delivery log in D1: deliveries and their attempts.
+/// The delivery log: deliveries and their attempts, in per-hook, per-day bucket objects
+/// (`delivery/buckets.rs`). Retention and the overdue-retry sweep run in those objects.
 #[allow(async_fn_in_trait)]
 pub trait DeliveryLog {
-    /// Attempt counts per hook since `since_ms` (all hooks when `hook_id` is `None`).
-    async fn stats(&self, hook_id: Option<&str>, since_ms: i64) -> Result<Vec<(String, ExecutionStats)>>;
+    /// Attempt counts of each of these hooks since `since_ms`.
+    async fn stats(&self, hook_ids: &[&str], since_ms: i64) -> Result<Vec<(String, ExecutionStats)>>;
     /// Writes delivery states and attempts together (one round trip).
     async fn record(&self, deliveries: &[DeliveryRecord], attempts: &[AttemptRecord]) -> Result<()>;
     /// The first failed attempt after the hook's last success, if it has failed since.
@@ -176,11 +177,6 @@ pub trait DeliveryLog {
         until_ms: i64,
         limit: usize,
     ) -> Result<Vec<StoredDelivery>>;
-    /// Retrying deliveries whose next attempt was due before `due_before_ms`, with payloads.
-    async fn overdue(&self, due_before_ms: i64, limit: usize) -> Result<Vec<StoredDelivery>>;
-    /// Deletes attempts and finished deliveries older than `before_ms`, and expired
-    /// idempotency keys; returns the rows removed.
-    async fn purge(&self, before_ms: i64, idempotency_before_ms: i64) -> Result<u64>;
 }
 
 /// The set of ports one deployment provides: the Worker's bindings, or test fakes.

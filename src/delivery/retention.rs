@@ -1,53 +1,40 @@
-//! Retention: the scheduled handler drops attempts and finished deliveries older than
-//! `LOG_RETENTION_DAYS`, and idempotency keys older than a day.
+//! Retention and the sweeper, now per bucket (`delivery/buckets.rs`): a bucket object
+//! deletes itself `LOG_RETENTION_DAYS` after its day (no row scans), and its alarm
+//! re-enqueues retries whose queue message was lost. This module holds the decisions;
+//! the object only runs them.
 
-use super::ports::{Clock, DeliveryLog, DeliveryQueue, DeliveryRecord, Platform};
+use super::ports::{Clock, DeliveryLog, DeliveryRecord, Platform, StoredDelivery};
 use super::task::DeliveryTask;
 use crate::app::App;
 use crate::core::Result;
 
-const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+/// What the sweeper does with retrying deliveries whose next attempt is overdue: one
+/// queue task each (the next attempt), and the delivery marked due `now`, so the next sweep
+/// leaves it alone unless this message is lost too.
+pub fn sweep_plan(stuck: &[StoredDelivery], now_ms: i64) -> (Vec<(DeliveryTask, u32)>, Vec<DeliveryRecord>) {
+    let mut tasks = Vec::with_capacity(stuck.len());
+    let mut records = Vec::with_capacity(stuck.len());
+    for d in stuck.iter().filter(|d| d.status == "retrying") {
+        let Some(task) = DeliveryTask::resume(d, false) else { continue };
+        let payload = task.payload.get().to_string();
+        tasks.push((task, 0));
+        records.push(DeliveryRecord {
+            id: d.id.clone(),
+            event_id: d.event_id.clone(),
+            hook_id: d.hook_id.clone(),
+            event: d.event.clone(),
+            payload,
+            status: "retrying",
+            attempts: d.attempts,
+            next_attempt_at: Some(now_ms),
+            last_error: d.last_error.clone(),
+            at: now_ms,
+        });
+    }
+    (tasks, records)
+}
 
 impl<P: Platform> App<P> {
-    pub async fn purge_old_logs(&self) -> Result<u64> {
-        let now = self.clock.now_ms();
-        self.log.purge(now - self.config.log_retention_days as i64 * DAY_MS, now - DAY_MS).await
-    }
-
-    /// Re-enqueues retrying deliveries whose next attempt is overdue by more than
-    /// `SWEEP_AFTER_SECONDS`: their queue message was lost. Returns how many.
-    pub async fn sweep_overdue(&self) -> Result<usize> {
-        const BATCH: usize = 500;
-        let now = self.clock.now_ms();
-        let stuck = self.log.overdue(now - self.config.sweep_after_secs as i64 * 1000, BATCH).await?;
-        let mut tasks = Vec::with_capacity(stuck.len());
-        let mut records = Vec::with_capacity(stuck.len());
-        for d in &stuck {
-            let Some(task) = DeliveryTask::resume(d, false) else { continue };
-            let payload = task.payload.get().to_string();
-            tasks.push((task, 0));
-            // Due now: the next sweep leaves it alone unless this message is lost too.
-            records.push(DeliveryRecord {
-                id: d.id.clone(),
-                event_id: d.event_id.clone(),
-                hook_id: d.hook_id.clone(),
-                event: d.event.clone(),
-                payload,
-                status: "retrying",
-                attempts: d.attempts,
-                next_attempt_at: Some(now),
-                last_error: d.last_error.clone(),
-                at: now,
-            });
-        }
-        if tasks.is_empty() {
-            return Ok(0);
-        }
-        self.queue.enqueue(&tasks).await?;
-        self.log.record(&records, &[]).await?;
-        Ok(tasks.len())
-    }
-
     /// A message the consumer could not process at all reached the dead-letter queue: the
     /// delivery is recorded as failed so it shows up, and can be replayed.
     pub async fn record_dead_letter(&self, task: &DeliveryTask) -> Result<()> {
@@ -70,67 +57,35 @@ impl<P: Platform> App<P> {
 #[cfg(test)]
 mod tests {
     use crate::api::test_support::app;
-    use crate::delivery::ports::AttemptRecord;
     use crate::testing::{hook_for, task_for};
     use futures_executor::block_on;
 
     #[test]
-    fn purge_keeps_what_is_younger_than_the_retention() {
-        let mut app = app();
-        app.config.log_retention_days = 2;
-        let now = app.clock.now_ms_for_test();
-        for (id, age_days) in [("old", 3), ("young", 1)] {
-            app.log.attempts.borrow_mut().push(AttemptRecord {
-                id: id.into(),
-                delivery_id: "d".into(),
-                hook_id: "h".into(),
-                event: "PostSignIn".into(),
-                number: 1,
-                started_at: now - age_days * 86_400_000,
-                duration_ms: 1,
-                success: true,
-                response_status: None,
-                response_body: None,
-                error: None,
-            });
-        }
-        assert_eq!(block_on(app.purge_old_logs()).unwrap(), 1);
-        let left: Vec<_> = app.log.attempts.borrow().iter().map(|a| a.id.clone()).collect();
-        assert_eq!(left, ["young"]);
-    }
-
-    #[test]
-    fn sweeper_re_enqueues_only_long_overdue_retrying_deliveries() {
-        use crate::delivery::ports::{DeliveryLog, DeliveryRecord};
-        let mut app = app();
-        app.config.sweep_after_secs = 60;
-        let now = app.clock.now_ms_for_test();
-        let record = |id: &str, status: &'static str, next: i64| DeliveryRecord {
+    fn sweeper_re_enqueues_the_next_attempt_of_retrying_deliveries_only() {
+        use crate::delivery::ports::StoredDelivery;
+        let stored = |id: &str, status: &str| StoredDelivery {
             id: id.into(),
             event_id: "evt".into(),
             hook_id: "h".into(),
             event: "PostSignIn".into(),
-            payload: "{}".into(),
-            status,
+            status: status.into(),
             attempts: 2,
-            next_attempt_at: Some(next),
-            last_error: None,
-            at: 0,
+            next_attempt_at: Some(1),
+            last_error: Some("HTTP 500".into()),
+            created_at: 0,
+            updated_at: 0,
+            payload: Some("{}".into()),
         };
-        block_on(app.log.record(
-            &[
-                record("lost", "retrying", now - 120_000),
-                record("late", "retrying", now - 30_000),
-                record("done", "failed", now - 120_000),
-            ],
-            &[],
-        ))
-        .unwrap();
-        assert_eq!(block_on(app.sweep_overdue()).unwrap(), 1);
-        let sent = app.queue.sent.borrow();
-        assert_eq!((sent[0].0.delivery_id.as_str(), sent[0].0.attempt, sent[0].0.manual), ("lost", 3, false));
-        drop(sent);
-        assert_eq!(block_on(app.sweep_overdue()).unwrap(), 0, "not swept twice in a row");
+        let (tasks, records) = super::sweep_plan(&[stored("lost", "retrying"), stored("done", "failed")], 99);
+        assert_eq!(tasks.len(), 1);
+        assert_eq!(
+            (tasks[0].0.delivery_id.as_str(), tasks[0].0.attempt, tasks[0].0.manual),
+            ("lost", 3, false)
+        );
+        assert_eq!(
+            (records[0].status, records[0].next_attempt_at, records[0].attempts),
+            ("retrying", Some(99), 2)
+        );
     }
 
     #[test]

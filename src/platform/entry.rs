@@ -149,24 +149,6 @@ async fn dead_letters(batch: MessageBatch<String>, env: &Env) -> worker::Result<
     Ok(())
 }
 
-/// Maintenance: re-enqueue overdue retries whose message was lost, then purge old attempts,
-/// deliveries and idempotency keys.
-#[event(scheduled)]
-async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
-    let app = match app(&env) {
-        Ok(app) => app,
-        Err(err) => return console_error!("scheduled handler cannot start: {err}"),
-    };
-    match app.sweep_overdue().await {
-        Ok(n) => console_log!("sweeper: re-enqueued {n} overdue deliveries"),
-        Err(err) => console_error!("sweeper failed: {err}"),
-    }
-    match app.purge_old_logs().await {
-        Ok(n) => console_log!("retention: removed {n} row(s)"),
-        Err(err) => console_error!("retention failed: {err}"),
-    }
-}
-
 fn log_outcome(delivery_id: &str, out: &Processed) {
     if let Some(reason) = out.dropped {
         console_log!("delivery {delivery_id} dropped: {reason}");

@@ -1,12 +1,13 @@
-//! The Workers runtime side (wasm only): the ports implemented over KV, Queues and `fetch`,
-//! and the thin entry points.
+//! The Workers runtime side (wasm only): the ports implemented over KV, Queues, Durable
+//! Objects and `fetch`, the Durable Object classes, and the thin entry points.
 
+mod bucket_log;
 mod clock;
-mod d1_idempotency;
-mod d1_log;
+mod delivery_bucket;
 mod entry;
 mod fetch;
 mod http;
+mod idempotency_shard;
 mod kv_hooks;
 mod queue;
 
@@ -31,15 +32,17 @@ impl Platform for Cloudflare {
     type Queue = queue::QueueSender;
     type Http = fetch::FetchClient;
     type Clock = clock::SystemClock;
-    type Log = d1_log::D1Log;
-    type Idempotency = d1_idempotency::D1Idempotency;
+    type Log = bucket_log::BucketLog;
+    type Idempotency = idempotency_shard::ShardedIdempotency;
 }
 
 pub type WorkerApp = App<Cloudflare>;
 
 pub const HOOKS_BINDING: &str = "HOOKS";
 pub const QUEUE_BINDING: &str = "DELIVERIES";
-pub const DB_BINDING: &str = "DB";
+/// Durable Object namespaces: per-hook, per-day delivery buckets; idempotency key shards.
+pub const BUCKETS_BINDING: &str = "DELIVERY_BUCKETS";
+pub const IDEMPOTENCY_BINDING: &str = "IDEMPOTENCY_SHARDS";
 
 /// Reads vars and secrets; bindings and config problems become JSON errors, not panics.
 pub fn config(env: &Env) -> Result<Config, Error> {
@@ -49,8 +52,12 @@ pub fn config(env: &Env) -> Result<Config, Error> {
 pub fn app(env: &Env) -> Result<WorkerApp, Error> {
     let binding =
         |name: &str, e: worker::Error| Error::unavailable(format!("binding {name} is not configured: {e}"));
+    let config = config(env)?;
+    let namespace = |name: &str| env.durable_object(name).map_err(|e| binding(name, e));
     Ok(App {
-        config: config(env)?,
+        log: bucket_log::BucketLog::new(namespace(BUCKETS_BINDING)?, config.log_retention_days),
+        idempotency: idempotency_shard::ShardedIdempotency::new(namespace(IDEMPOTENCY_BINDING)?),
+        config,
         hooks: CachedHooks {
             inner: kv_hooks::KvHookStore::new(env.kv(HOOKS_BINDING).map_err(|e| binding(HOOKS_BINDING, e))?),
             clock: clock::SystemClock,
@@ -59,9 +66,5 @@ pub fn app(env: &Env) -> Result<WorkerApp, Error> {
         queue: queue::QueueSender::new(env.queue(QUEUE_BINDING).map_err(|e| binding(QUEUE_BINDING, e))?),
         http: fetch::FetchClient,
         clock: clock::SystemClock,
-        log: d1_log::D1Log::new(env.d1(DB_BINDING).map_err(|e| binding(DB_BINDING, e))?),
-        idempotency: d1_idempotency::D1Idempotency::new(
-            env.d1(DB_BINDING).map_err(|e| binding(DB_BINDING, e))?,
-        ),
     })
 }

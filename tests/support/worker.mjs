@@ -1,8 +1,7 @@
 // Runs the built Worker (build/) in workerd through Miniflare, with the bindings of
-// wrangler.toml (local KV, Queues, D1 with migrations applied) and test variables.
+// wrangler.toml (local KV, Queues, Durable Objects) and test variables.
 import { Miniflare } from "miniflare";
-import { unstable_getMiniflareWorkerOptions, unstable_readConfig, unstable_splitSqlQuery } from "wrangler";
-import { readdir, readFile } from "node:fs/promises";
+import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadContract } from "./contract.mjs";
@@ -36,7 +35,7 @@ export async function startWorker({ vars = {}, quiet = false, persistTo, port = 
     host: "127.0.0.1",
     port,
     ...(outbound ? { outboundService: outbound } : {}),
-    // With `persistTo`, KV, D1 and the queue broker keep their state across restarts.
+    // With `persistTo`, KV, Durable Objects and the queue broker keep their state across restarts.
     ...(persistTo ? { defaultPersistRoot: persistTo } : {}),
     handleRuntimeStdio(stdout, stderr) {
       // Kept for assertions on what the Worker logged; `quiet` drops it (benchmarks).
@@ -45,7 +44,6 @@ export async function startWorker({ vars = {}, quiet = false, persistTo, port = 
     },
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
-  await applyMigrations(await mf.getD1Database("DB"));
   // Every answer a test sees is checked against the document this Worker serves.
   const check = contract ? await loadContract(url) : () => {};
 
@@ -77,14 +75,4 @@ export async function startWorker({ vars = {}, quiet = false, persistTo, port = 
     ingest: (body, query = "") => call("POST", `/api/events${query}`, { token: INGEST_TOKEN, body }),
     stop: () => mf.dispose(),
   };
-}
-
-async function applyMigrations(db) {
-  const dir = path.join(ROOT, "migrations");
-  const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
-  for (const file of files) {
-    const sql = await readFile(path.join(dir, file), "utf8");
-    const statements = unstable_splitSqlQuery(sql).filter((s) => s.trim());
-    if (statements.length) await db.batch(statements.map((s) => db.prepare(s)));
-  }
 }

@@ -11,7 +11,7 @@ use crate::core::hook::{
     MAX_GRACE_PERIOD_SECS, MAX_HEADER_VALUE_BYTES, MAX_RETRIES, NAME_CHARS, RESERVED_HEADERS,
     RESERVED_HEADER_PREFIX, TIMEOUT_RANGE_MS, TOKEN_SYMBOLS,
 };
-use crate::core::ids::{HOOK_ID_LEN, SIGNING_KEY_LEN, SUFFIX_LEN};
+use crate::core::ids::{DELIVERY_ID_LEN, HOOK_ID_LEN, SIGNING_KEY_LEN, SUFFIX_LEN};
 use crate::core::url_policy::{url_pattern, MAX_URL_CHARS};
 use crate::delivery::consumer::STEP_STATUSES;
 use serde_json::{json, Map, Value};
@@ -35,6 +35,13 @@ fn nullable(schema: Value) -> Value {
 
 fn prefixed_id(prefix: &str) -> Value {
     json!({ "type": "string", "pattern": format!("^{prefix}_[0-9A-Za-z]{{{SUFFIX_LEN}}}$") })
+}
+
+/// `dlv_` + hook id + creation day and millisecond (base 36) + random: it names its bucket.
+fn delivery_id() -> Value {
+    let located = DELIVERY_ID_LEN - 4 - 10;
+    json!({ "type": "string", "pattern": format!("^dlv_[0-9a-z]{{{located}}}[0-9A-Za-z]{{10}}$"),
+        "description": "dlv_ + hook id + creation day and millisecond (base 36) + 10 random characters" })
 }
 
 /// A regex character class of `chars`, escaped for ECMA-262 (and Python's `re`).
@@ -206,7 +213,7 @@ fn accepted() -> Value {
             "id": prefixed_id("evt"),
             "event": reference("EventName"),
             "createdAt": { "type": "string" },
-            "deliveries": { "type": "array", "items": strict(json!({ "id": prefixed_id("dlv"), "hookId": { "type": "string" } }), &[]) },
+            "deliveries": { "type": "array", "items": strict(json!({ "id": delivery_id(), "hookId": { "type": "string" } }), &[]) },
         }),
         &[],
     )
@@ -215,7 +222,7 @@ fn accepted() -> Value {
 fn synced() -> Value {
     let result = strict(
         json!({
-            "id": prefixed_id("dlv"),
+            "id": delivery_id(),
             "hookId": { "type": "string" },
             "status": { "enum": STEP_STATUSES },
             "responseStatus": { "type": ["integer", "null"] },

@@ -1,0 +1,305 @@
+//! Delivery state partitioned by hook and UTC day (SPEC §10): which bucket objects hold what,
+//! the messages the Worker and a bucket exchange, and how answers from several buckets
+//! merge. Plain Rust: the Durable Object (`platform/delivery_bucket.rs`) and its client
+//! (`platform/bucket_log.rs`) only move these values.
+//!
+//! A bucket `(hook, day)` holds the deliveries created that day (a delivery id names its
+//! bucket, `ids::locate_delivery`) and the attempts *started* that day, so a time window
+//! of attempts maps to exactly the days it covers, and nothing grows past one day.
+
+use super::ports::{AttemptRecord, DeliveryRecord, StoredDelivery};
+use crate::core::ids::{locate_delivery, DAY_MS};
+use serde::{Deserialize, Serialize};
+
+pub fn day_of(ms: i64) -> i64 {
+    ms.div_euclid(DAY_MS)
+}
+
+/// The Durable Object name of a bucket.
+pub fn bucket_name(hook_id: &str, day: i64) -> String {
+    format!("{hook_id}/{day}")
+}
+
+/// The bucket a delivery's row lives in: its creation day from the id; ids from before
+/// this scheme (no location in them) fall back to the day of the write.
+pub fn delivery_day(id: &str, at_ms: i64) -> i64 {
+    locate_delivery(id).map(|(_, day)| day).unwrap_or_else(|| day_of(at_ms))
+}
+
+/// Days (newest first) whose buckets can hold something in [start, end], clamped to the
+/// buckets retention has not yet deleted (today and the `retention_days` before it).
+pub fn days_between(start_ms: i64, end_ms: i64, now_ms: i64, retention_days: u32) -> Vec<i64> {
+    let today = day_of(now_ms);
+    let oldest = (today - retention_days as i64 - 1).max(day_of(start_ms.max(0)));
+    let newest = today.min(day_of(end_ms.min(now_ms + DAY_MS)));
+    (oldest..=newest).rev().collect()
+}
+
+/// When a bucket may delete itself: `retention_days` after its day ended. A bucket still
+/// holding retrying deliveries waits (see `retention_alarm`).
+pub fn expires_at(day: i64, retention_days: u32) -> i64 {
+    (day + 1 + retention_days as i64) * DAY_MS
+}
+
+/// The bucket's next alarm: its expiry, or earlier to sweep the first retry that would
+/// then be overdue by `sweep_after_ms` (its queue message was lost).
+pub fn next_alarm(expires_at_ms: i64, earliest_retry_ms: Option<i64>, sweep_after_ms: i64) -> i64 {
+    earliest_retry_ms.map_or(expires_at_ms, |due| expires_at_ms.min(due + sweep_after_ms))
+}
+
+/// A page of the newest items across buckets: each bucket answered its own newest
+/// `offset + limit` and its total, newest first.
+pub fn merge_newest<T, K: Ord>(
+    answers: Vec<(Vec<T>, usize)>,
+    key: impl Fn(&T) -> K,
+    offset: usize,
+    limit: usize,
+) -> (Vec<T>, usize) {
+    let total = answers.iter().map(|(_, n)| n).sum();
+    let mut all: Vec<T> = answers.into_iter().flat_map(|(rows, _)| rows).collect();
+    all.sort_by_key(|t| std::cmp::Reverse(key(t)));
+    (all.into_iter().skip(offset).take(limit).collect(), total)
+}
+
+/// A delivery's state as a bucket stores it (the hook is the bucket's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryRow {
+    pub id: String,
+    pub event_id: String,
+    pub event: String,
+    pub payload: Option<String>,
+    pub status: String,
+    pub attempts: u32,
+    pub next_attempt_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl DeliveryRow {
+    pub fn from_record(d: &DeliveryRecord) -> Self {
+        Self {
+            id: d.id.clone(),
+            event_id: d.event_id.clone(),
+            event: d.event.clone(),
+            payload: Some(d.payload.clone()),
+            status: d.status.to_string(),
+            attempts: d.attempts,
+            next_attempt_at: d.next_attempt_at,
+            last_error: d.last_error.clone(),
+            created_at: d.at,
+            updated_at: d.at,
+        }
+    }
+
+    pub fn into_stored(self, hook_id: &str) -> StoredDelivery {
+        StoredDelivery {
+            id: self.id,
+            event_id: self.event_id,
+            hook_id: hook_id.to_string(),
+            event: self.event,
+            status: self.status,
+            attempts: self.attempts,
+            next_attempt_at: self.next_attempt_at,
+            last_error: self.last_error,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            payload: self.payload,
+        }
+    }
+}
+
+/// One attempt as a bucket stores it. Its id is derived (`attempt_id`), not stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptRow {
+    pub delivery_id: String,
+    pub event: String,
+    pub number: u32,
+    pub started_at: i64,
+    pub duration_ms: i64,
+    pub success: bool,
+    pub response_status: Option<u16>,
+    pub response_body: Option<String>,
+    pub error: Option<String>,
+    /// Joined from the delivery when the bucket holds it (recent logs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<String>,
+}
+
+/// Attempt ids are derived from the delivery and the attempt number: nothing to store.
+pub fn attempt_id(delivery_id: &str, number: u32) -> String {
+    format!("att_{}.{number}", delivery_id.strip_prefix("dlv_").unwrap_or(delivery_id))
+}
+
+impl AttemptRow {
+    pub fn from_record(a: &AttemptRecord) -> Self {
+        Self {
+            delivery_id: a.delivery_id.clone(),
+            event: a.event.clone(),
+            number: a.number,
+            started_at: a.started_at,
+            duration_ms: a.duration_ms,
+            success: a.success,
+            response_status: a.response_status,
+            response_body: a.response_body.clone(),
+            error: a.error.clone(),
+            payload: None,
+        }
+    }
+
+    pub fn into_record(self, hook_id: &str) -> AttemptRecord {
+        AttemptRecord {
+            id: attempt_id(&self.delivery_id, self.number),
+            delivery_id: self.delivery_id,
+            hook_id: hook_id.to_string(),
+            event: self.event,
+            number: self.number,
+            started_at: self.started_at,
+            duration_ms: self.duration_ms,
+            success: self.success,
+            response_status: self.response_status,
+            response_body: self.response_body,
+            error: self.error,
+        }
+    }
+}
+
+/// What the Worker asks a bucket (one JSON POST each).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum BucketRequest {
+    /// Upserts delivery states and inserts attempts, in one transaction.
+    Record { hook_id: String, day: i64, deliveries: Vec<DeliveryRow>, attempts: Vec<AttemptRow> },
+    /// Attempts started after `since_ms`, and how many succeeded.
+    Stats { since_ms: i64 },
+    /// The start of the newest successful attempt.
+    LastSuccess,
+    /// The start of the oldest failed attempt after `after_ms`.
+    FirstFailureAfter { after_ms: i64 },
+    /// Attempts in [start, end], newest first (the first `limit`), and how many match.
+    Attempts { event: Option<String>, start_ms: i64, end_ms: i64, limit: usize },
+    /// Deliveries newest first (the first `limit`), and how many match.
+    Deliveries { status: Option<String>, limit: usize },
+    /// One delivery with its payload.
+    Delivery { id: String },
+    /// The attempts of one delivery started on this bucket's day.
+    AttemptsOf { id: String },
+    /// Payloads of deliveries this bucket holds.
+    Payloads { ids: Vec<String> },
+    /// Failed deliveries created in [since, until], with payloads, oldest first.
+    Failed { since_ms: i64, until_ms: i64, limit: usize },
+    /// What this object has written and stores (for the capacity counters).
+    Usage,
+}
+
+impl BucketRequest {
+    /// The answer of a bucket that holds nothing.
+    pub fn empty_answer(&self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            BucketRequest::Record { .. }
+            | BucketRequest::LastSuccess
+            | BucketRequest::FirstFailureAfter { .. } => serde_json::Value::Null,
+            BucketRequest::Delivery { .. } => serde_json::Value::Null,
+            BucketRequest::Stats { .. } => json!(Counts::default()),
+            BucketRequest::Attempts { .. } | BucketRequest::Deliveries { .. } => {
+                json!({ "rows": [], "total": 0 })
+            }
+            BucketRequest::AttemptsOf { .. }
+            | BucketRequest::Payloads { .. }
+            | BucketRequest::Failed { .. } => {
+                json!([])
+            }
+            BucketRequest::Usage => json!(Usage::default()),
+        }
+    }
+}
+
+/// A bucket's answer listing rows and a total.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    pub total: usize,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub requests: u64,
+    pub successes: u64,
+}
+
+/// Rows written and read by this object since it started, and its database size.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Usage {
+    pub rows_written: u64,
+    pub rows_read: u64,
+    pub database_bytes: u64,
+    pub deliveries: u64,
+    pub attempts: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::ids::{delivery_id, hook_id};
+
+    #[test]
+    fn a_delivery_lives_in_the_bucket_of_its_creation_day() {
+        let at = 20_000 * DAY_MS + 5;
+        let id = delivery_id(&hook_id(), at);
+        assert_eq!(delivery_day(&id, at + 3 * DAY_MS), 20_000, "later writes go to the same bucket");
+        assert_eq!(delivery_day("dlv_legacy", at), 20_000, "an old-style id goes by the write's day");
+        assert_eq!(bucket_name("h", 20_000), "h/20000");
+    }
+
+    #[test]
+    fn windows_map_to_the_days_they_cover_within_retention() {
+        let now = 20_000 * DAY_MS + 3_600_000;
+        assert_eq!(days_between(now - DAY_MS, now, now, 14), vec![20_000, 19_999]);
+        assert_eq!(days_between(0, i64::MAX, now, 2), vec![20_000, 19_999, 19_998, 19_997]);
+        assert_eq!(days_between(now, now - DAY_MS * 3, now, 14), Vec::<i64>::new());
+        assert_eq!(days_between(now - 40 * DAY_MS, now - 30 * DAY_MS, now, 14), Vec::<i64>::new());
+    }
+
+    #[test]
+    fn a_bucket_expires_after_retention_and_sweeps_before_that() {
+        assert_eq!(expires_at(10, 14), 25 * DAY_MS);
+        assert_eq!(next_alarm(25 * DAY_MS, None, 600_000), 25 * DAY_MS);
+        assert_eq!(next_alarm(25 * DAY_MS, Some(11 * DAY_MS), 600_000), 11 * DAY_MS + 600_000);
+        assert_eq!(next_alarm(25 * DAY_MS, Some(30 * DAY_MS), 600_000), 25 * DAY_MS);
+    }
+
+    #[test]
+    fn pages_merge_newest_first_across_buckets() {
+        let today = (vec![9, 7], 3);
+        let yesterday = (vec![5, 4], 2);
+        assert_eq!(merge_newest(vec![yesterday.clone(), today.clone()], |x| *x, 0, 3), (vec![9, 7, 5], 5));
+        assert_eq!(merge_newest(vec![today, yesterday], |x| *x, 2, 2), (vec![5, 4], 5));
+    }
+
+    #[test]
+    fn requests_travel_as_tagged_json() {
+        let r = BucketRequest::Stats { since_ms: 5 };
+        let text = serde_json::to_string(&r).unwrap();
+        assert_eq!(text, r#"{"op":"stats","sinceMs":5}"#);
+        assert_eq!(serde_json::from_str::<BucketRequest>(&text).unwrap(), r);
+        let a = AttemptRow::from_record(&AttemptRecord {
+            id: "x".into(),
+            delivery_id: "dlv_abc".into(),
+            hook_id: "h".into(),
+            event: "PostSignIn".into(),
+            number: 2,
+            started_at: 1,
+            duration_ms: 2,
+            success: true,
+            response_status: Some(200),
+            response_body: None,
+            error: None,
+        });
+        assert_eq!(a.clone().into_record("h").id, "att_abc.2");
+        assert_eq!(a.into_record("h").hook_id, "h");
+    }
+}

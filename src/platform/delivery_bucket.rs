@@ -1,0 +1,503 @@
+//! `DeliveryBucket`: the SQLite-backed Durable Object holding one hook's deliveries created
+//! on one UTC day and its attempts started that day (`delivery/buckets.rs`). This is where
+//! an attempt is recorded. Its alarm sweeps retries whose queue message was lost and, once
+//! `LOG_RETENTION_DAYS` have passed, deletes the whole bucket.
+//!
+//! Schema diet (SPEC §10): a delivery is one row (its id is the primary key and sorts by
+//! creation), an attempt one row plus one index entry (by start time, for windows and
+//! stats); attempt ids are derived, the hook is the object's. A first attempt that succeeds
+//! writes 3 rows; each further attempt adds 3 (its row, its index entry, the delivery update).
+
+use super::{config, queue::QueueSender, QUEUE_BINDING};
+use crate::core::ids::DAY_MS;
+use crate::delivery::buckets::{self, AttemptRow, BucketRequest, Counts, DeliveryRow, Page, Usage};
+use crate::delivery::ports::{DeliveryQueue, StoredDelivery};
+use crate::delivery::retention::sweep_plan;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::cell::Cell;
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorageValue, State};
+
+const SCHEMA: &str = "\
+CREATE TABLE IF NOT EXISTS deliveries (\
+  id TEXT PRIMARY KEY, event_id TEXT NOT NULL, event TEXT NOT NULL, payload TEXT NOT NULL, \
+  status TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at INTEGER, last_error TEXT, \
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;\
+CREATE TABLE IF NOT EXISTS attempts (\
+  delivery_id TEXT NOT NULL, number INTEGER NOT NULL, event TEXT NOT NULL, \
+  started_at INTEGER NOT NULL, duration_ms INTEGER NOT NULL, success INTEGER NOT NULL, \
+  response_status INTEGER, response_body TEXT, error TEXT, \
+  PRIMARY KEY (delivery_id, number)) WITHOUT ROWID;\
+CREATE INDEX IF NOT EXISTS attempts_by_time ON attempts (started_at, success);\
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, hook_id TEXT NOT NULL, day INTEGER NOT NULL) WITHOUT ROWID;";
+
+const DELIVERY_COLUMNS: &str =
+    "id, event_id, event, status, attempts, next_attempt_at, last_error, created_at, updated_at";
+const ATTEMPT_COLUMNS: &str =
+    "a.delivery_id, a.event, a.number, a.started_at, a.duration_ms, a.success, a.response_status, a.response_body, a.error";
+
+#[durable_object]
+pub struct DeliveryBucket {
+    state: State,
+    env: Env,
+    ready: Cell<bool>,
+    /// The alarm as last set by this instance (saves a storage read per write).
+    alarm_at: Cell<Option<i64>>,
+    rows_written: Cell<u64>,
+    rows_read: Cell<u64>,
+}
+
+/// SQLite gives integers back as JS numbers; booleans are stored as 0/1.
+#[derive(Deserialize)]
+struct DeliverySql {
+    id: String,
+    event_id: String,
+    event: String,
+    status: String,
+    attempts: f64,
+    next_attempt_at: Option<f64>,
+    last_error: Option<String>,
+    created_at: f64,
+    updated_at: f64,
+    #[serde(default)]
+    payload: Option<String>,
+}
+
+impl From<DeliverySql> for DeliveryRow {
+    fn from(r: DeliverySql) -> Self {
+        DeliveryRow {
+            id: r.id,
+            event_id: r.event_id,
+            event: r.event,
+            payload: r.payload,
+            status: r.status,
+            attempts: r.attempts as u32,
+            next_attempt_at: r.next_attempt_at.map(|t| t as i64),
+            last_error: r.last_error,
+            created_at: r.created_at as i64,
+            updated_at: r.updated_at as i64,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct AttemptSql {
+    delivery_id: String,
+    event: String,
+    number: f64,
+    started_at: f64,
+    duration_ms: f64,
+    success: f64,
+    response_status: Option<f64>,
+    response_body: Option<String>,
+    error: Option<String>,
+    #[serde(default)]
+    payload: Option<String>,
+}
+
+impl From<AttemptSql> for AttemptRow {
+    fn from(r: AttemptSql) -> Self {
+        AttemptRow {
+            delivery_id: r.delivery_id,
+            event: r.event,
+            number: r.number as u32,
+            started_at: r.started_at as i64,
+            duration_ms: r.duration_ms as i64,
+            success: r.success != 0.0,
+            response_status: r.response_status.map(|s| s as u16),
+            response_body: r.response_body,
+            error: r.error,
+            payload: r.payload,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Number {
+    n: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct MetaSql {
+    hook_id: String,
+    day: f64,
+}
+
+fn int(n: i64) -> SqlStorageValue {
+    SqlStorageValue::Integer(n)
+}
+
+fn opt_int(n: Option<i64>) -> SqlStorageValue {
+    n.map_or(SqlStorageValue::Null, int)
+}
+
+fn text(s: &str) -> SqlStorageValue {
+    SqlStorageValue::String(s.to_string())
+}
+
+fn opt_text(s: Option<&str>) -> SqlStorageValue {
+    s.map_or(SqlStorageValue::Null, text)
+}
+
+impl DeliveryBucket {
+    fn exec<T: DeserializeOwned>(&self, query: &str, bindings: Vec<SqlStorageValue>) -> Result<Vec<T>> {
+        let cursor = self.state.storage().sql().exec(query, bindings)?;
+        let rows = cursor.to_array::<T>()?;
+        self.rows_written.set(self.rows_written.get() + cursor.rows_written() as u64);
+        self.rows_read.set(self.rows_read.get() + cursor.rows_read() as u64);
+        Ok(rows)
+    }
+
+    fn run(&self, query: &str, bindings: Vec<SqlStorageValue>) -> Result<()> {
+        self.exec::<serde_json::Value>(query, bindings).map(|_| ())
+    }
+
+    /// Whether this bucket was ever written. Reads of a bucket that was not answer empty
+    /// without creating anything, so asking about a quiet day stores nothing.
+    fn exists(&self) -> Result<bool> {
+        if !self.ready.get() {
+            let found = self.number(
+                "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+                vec![],
+            )?;
+            self.ready.set(found.unwrap_or(0) > 0);
+        }
+        Ok(self.ready.get())
+    }
+
+    fn ensure_schema(&self) -> Result<()> {
+        if !self.exists()? {
+            for statement in SCHEMA.split(';').filter(|s| !s.trim().is_empty()) {
+                self.run(statement, vec![])?;
+            }
+            self.ready.set(true);
+        }
+        Ok(())
+    }
+
+    fn number(&self, query: &str, bindings: Vec<SqlStorageValue>) -> Result<Option<i64>> {
+        Ok(self.exec::<Number>(query, bindings)?.first().and_then(|r| r.n).map(|n| n as i64))
+    }
+
+    fn meta(&self) -> Result<Option<(String, i64)>> {
+        Ok(self
+            .exec::<MetaSql>("SELECT hook_id, day FROM meta WHERE k = 'bucket'", vec![])?
+            .into_iter()
+            .next()
+            .map(|m| (m.hook_id, m.day as i64)))
+    }
+
+    fn retention_days(&self) -> u32 {
+        config(&self.env).map(|c| c.log_retention_days).unwrap_or(14)
+    }
+
+    /// Moves the alarm earlier when `at` comes before it (or sets the first one).
+    async fn alarm_no_later_than(&self, at: i64) -> Result<()> {
+        let current = match self.alarm_at.get() {
+            Some(t) => Some(t),
+            None => self.state.storage().get_alarm().await?,
+        };
+        if current.is_none_or(|t| at < t) {
+            let when = js_sys::Date::new(&worker::wasm_bindgen::JsValue::from_f64(at as f64));
+            self.state.storage().set_alarm(worker::ScheduledTime::new(when)).await?;
+            self.alarm_at.set(Some(at));
+        } else {
+            self.alarm_at.set(current);
+        }
+        Ok(())
+    }
+
+    async fn record(
+        &self,
+        hook_id: &str,
+        day: i64,
+        deliveries: &[DeliveryRow],
+        attempts: &[AttemptRow],
+    ) -> Result<()> {
+        let first_write = self.meta()?.is_none();
+        if first_write {
+            self.run(
+                "INSERT OR IGNORE INTO meta (k, hook_id, day) VALUES ('bucket', ?, ?)",
+                vec![text(hook_id), int(day)],
+            )?;
+        }
+        for d in deliveries {
+            self.run(
+                "INSERT INTO deliveries (id, event_id, event, payload, status, attempts, next_attempt_at, \
+                 last_error, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) \
+                 ON CONFLICT (id) DO UPDATE SET \
+                 status = CASE WHEN deliveries.status = 'succeeded' THEN 'succeeded' ELSE excluded.status END, \
+                 next_attempt_at = CASE WHEN deliveries.status = 'succeeded' THEN NULL ELSE excluded.next_attempt_at END, \
+                 last_error = CASE WHEN deliveries.status = 'succeeded' THEN deliveries.last_error ELSE excluded.last_error END, \
+                 attempts = MAX(deliveries.attempts, excluded.attempts), updated_at = excluded.updated_at",
+                vec![
+                    text(&d.id),
+                    text(&d.event_id),
+                    text(&d.event),
+                    text(d.payload.as_deref().unwrap_or("{}")),
+                    text(&d.status),
+                    int(d.attempts as i64),
+                    opt_int(d.next_attempt_at),
+                    opt_text(d.last_error.as_deref()),
+                    int(d.updated_at),
+                ],
+            )?;
+        }
+        for a in attempts {
+            // A duplicate of an attempt already recorded (an at-least-once redelivery) is kept once.
+            self.run(
+                "INSERT OR IGNORE INTO attempts (delivery_id, number, event, started_at, duration_ms, success, \
+                 response_status, response_body, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                vec![
+                    text(&a.delivery_id),
+                    int(a.number as i64),
+                    text(&a.event),
+                    int(a.started_at),
+                    int(a.duration_ms),
+                    int(a.success as i64),
+                    opt_int(a.response_status.map(i64::from)),
+                    opt_text(a.response_body.as_deref()),
+                    opt_text(a.error.as_deref()),
+                ],
+            )?;
+        }
+        let expires = buckets::expires_at(day, self.retention_days());
+        let sweep_after = config(&self.env).map(|c| c.sweep_after_secs).unwrap_or(600) as i64 * 1000;
+        let earliest_retry =
+            deliveries.iter().filter(|d| d.status == "retrying").filter_map(|d| d.next_attempt_at).min();
+        if first_write || earliest_retry.is_some() {
+            self.alarm_no_later_than(buckets::next_alarm(expires, earliest_retry, sweep_after)).await?;
+        }
+        Ok(())
+    }
+
+    fn answer(&self, req: BucketRequest) -> Result<serde_json::Value> {
+        use serde_json::to_value;
+        let v = match req {
+            BucketRequest::Record { .. } => serde_json::Value::Null,
+            BucketRequest::Stats { since_ms } => {
+                #[derive(Deserialize)]
+                struct Row {
+                    requests: f64,
+                    successes: Option<f64>,
+                }
+                let row = self.exec::<Row>(
+                    "SELECT COUNT(*) AS requests, SUM(success) AS successes FROM attempts WHERE started_at > ?",
+                    vec![int(since_ms)],
+                )?;
+                let counts = row
+                    .first()
+                    .map(|r| Counts {
+                        requests: r.requests as u64,
+                        successes: r.successes.unwrap_or(0.0) as u64,
+                    })
+                    .unwrap_or_default();
+                to_value(counts)?
+            }
+            BucketRequest::LastSuccess => {
+                to_value(self.number("SELECT MAX(started_at) AS n FROM attempts WHERE success = 1", vec![])?)?
+            }
+            BucketRequest::FirstFailureAfter { after_ms } => to_value(self.number(
+                "SELECT MIN(started_at) AS n FROM attempts WHERE success = 0 AND started_at > ?",
+                vec![int(after_ms)],
+            )?)?,
+            BucketRequest::Attempts { event, start_ms, end_ms, limit } => {
+                let (filter, mut args) = match &event {
+                    Some(e) => (
+                        "a.started_at >= ? AND a.started_at <= ? AND a.event = ?",
+                        vec![int(start_ms), int(end_ms), text(e)],
+                    ),
+                    None => ("a.started_at >= ? AND a.started_at <= ?", vec![int(start_ms), int(end_ms)]),
+                };
+                let total = self
+                    .number(&format!("SELECT COUNT(*) AS n FROM attempts a WHERE {filter}"), args.clone())?
+                    .unwrap_or(0) as usize;
+                args.push(int(limit as i64));
+                let rows: Vec<AttemptRow> = self
+                    .exec::<AttemptSql>(
+                        &format!(
+                            "SELECT {ATTEMPT_COLUMNS}, d.payload AS payload FROM attempts a \
+                             LEFT JOIN deliveries d ON d.id = a.delivery_id WHERE {filter} \
+                             ORDER BY a.started_at DESC, a.number DESC LIMIT ?"
+                        ),
+                        args,
+                    )?
+                    .into_iter()
+                    .map(AttemptRow::from)
+                    .collect();
+                to_value(Page { rows, total })?
+            }
+            BucketRequest::Deliveries { status, limit } => {
+                let (filter, mut args) = match &status {
+                    Some(s) => ("WHERE status = ?", vec![text(s)]),
+                    None => ("", vec![]),
+                };
+                let total = self
+                    .number(&format!("SELECT COUNT(*) AS n FROM deliveries {filter}"), args.clone())?
+                    .unwrap_or(0) as usize;
+                args.push(int(limit as i64));
+                let rows: Vec<DeliveryRow> = self
+                    .exec::<DeliverySql>(
+                        &format!(
+                            "SELECT {DELIVERY_COLUMNS} FROM deliveries {filter} ORDER BY id DESC LIMIT ?"
+                        ),
+                        args,
+                    )?
+                    .into_iter()
+                    .map(DeliveryRow::from)
+                    .collect();
+                to_value(Page { rows, total })?
+            }
+            BucketRequest::Delivery { id } => {
+                let row: Option<DeliveryRow> = self
+                    .exec::<DeliverySql>(
+                        &format!("SELECT {DELIVERY_COLUMNS}, payload FROM deliveries WHERE id = ?"),
+                        vec![text(&id)],
+                    )?
+                    .into_iter()
+                    .next()
+                    .map(DeliveryRow::from);
+                to_value(row)?
+            }
+            BucketRequest::AttemptsOf { id } => {
+                let rows: Vec<AttemptRow> = self
+                    .exec::<AttemptSql>(
+                        &format!("SELECT {ATTEMPT_COLUMNS} FROM attempts a WHERE a.delivery_id = ? ORDER BY a.number"),
+                        vec![text(&id)],
+                    )?
+                    .into_iter()
+                    .map(AttemptRow::from)
+                    .collect();
+                to_value(rows)?
+            }
+            BucketRequest::Payloads { ids } => {
+                #[derive(Deserialize, Serialize)]
+                struct Row {
+                    id: String,
+                    payload: String,
+                }
+                let mut out = Vec::with_capacity(ids.len());
+                for id in ids {
+                    out.extend(
+                        self.exec::<Row>("SELECT id, payload FROM deliveries WHERE id = ?", vec![text(&id)])?,
+                    );
+                }
+                to_value(out.into_iter().map(|r| (r.id, r.payload)).collect::<Vec<_>>())?
+            }
+            BucketRequest::Failed { since_ms, until_ms, limit } => {
+                let rows: Vec<DeliveryRow> = self
+                    .exec::<DeliverySql>(
+                        &format!(
+                            "SELECT {DELIVERY_COLUMNS}, payload FROM deliveries WHERE status = 'failed' \
+                             AND created_at >= ? AND created_at <= ? ORDER BY created_at LIMIT ?"
+                        ),
+                        vec![int(since_ms), int(until_ms), int(limit as i64)],
+                    )?
+                    .into_iter()
+                    .map(DeliveryRow::from)
+                    .collect();
+                to_value(rows)?
+            }
+            BucketRequest::Usage => {
+                let count = |table: &str| -> Result<u64> {
+                    Ok(self.number(&format!("SELECT COUNT(*) AS n FROM {table}"), vec![])?.unwrap_or(0)
+                        as u64)
+                };
+                let usage = Usage {
+                    rows_written: self.rows_written.get(),
+                    rows_read: self.rows_read.get(),
+                    database_bytes: self.state.storage().sql().database_size() as u64,
+                    deliveries: count("deliveries")?,
+                    attempts: count("attempts")?,
+                };
+                to_value(usage)?
+            }
+        };
+        Ok(v)
+    }
+
+    /// The alarm: expired → delete the whole bucket (unless a delivery is still retrying);
+    /// otherwise re-enqueue retries overdue by `SWEEP_AFTER_SECONDS` and set the next alarm.
+    async fn on_alarm(&self) -> Result<()> {
+        self.alarm_at.set(None);
+        let Some((hook_id, day)) = self.meta()? else { return Ok(()) };
+        let config = config(&self.env).map_err(|e| worker::Error::RustError(e.to_string()))?;
+        let now = worker::Date::now().as_millis() as i64;
+        let expires = buckets::expires_at(day, config.log_retention_days);
+        let retrying: Vec<StoredDelivery> = self
+            .exec::<DeliverySql>(
+                &format!("SELECT {DELIVERY_COLUMNS}, payload FROM deliveries WHERE status = 'retrying'"),
+                vec![],
+            )?
+            .into_iter()
+            .map(|r| DeliveryRow::from(r).into_stored(&hook_id))
+            .collect();
+        if now >= expires && retrying.is_empty() {
+            self.state.storage().delete_all().await?;
+            self.ready.set(false);
+            return Ok(());
+        }
+        let sweep_after = config.sweep_after_secs as i64 * 1000;
+        let stuck: Vec<StoredDelivery> = retrying
+            .iter()
+            .filter(|d| d.next_attempt_at.is_some_and(|t| t < now - sweep_after))
+            .cloned()
+            .collect();
+        let (tasks, records) = sweep_plan(&stuck, now);
+        if !tasks.is_empty() {
+            QueueSender::new(self.env.queue(QUEUE_BINDING)?)
+                .enqueue(&tasks)
+                .await
+                .map_err(|e| worker::Error::RustError(e.to_string()))?;
+            for r in &records {
+                self.run(
+                    "UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'retrying'",
+                    vec![int(now), int(now), text(&r.id)],
+                )?;
+            }
+            worker::console_log!("bucket {hook_id}/{day}: re-enqueued {} overdue deliveries", tasks.len());
+        }
+        let earliest = retrying
+            .iter()
+            .map(|d| if stuck.iter().any(|s| s.id == d.id) { now } else { d.next_attempt_at.unwrap_or(now) })
+            .min();
+        // Past expiry with retries left: look again once they had time to finish.
+        let expires = if now >= expires { now + DAY_MS } else { expires };
+        self.alarm_no_later_than(buckets::next_alarm(expires, earliest, sweep_after).max(now + 1000)).await
+    }
+}
+
+impl DurableObject for DeliveryBucket {
+    fn new(state: State, env: Env) -> Self {
+        Self {
+            state,
+            env,
+            ready: Cell::new(false),
+            alarm_at: Cell::new(None),
+            rows_written: Cell::new(0),
+            rows_read: Cell::new(0),
+        }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        // serde_json, not the runtime's JSON: times past 2^53 ms (any window a client sends)
+        // stay exact integers.
+        let request: BucketRequest = serde_json::from_str(&req.text().await?)?;
+        if let BucketRequest::Record { hook_id, day, deliveries, attempts } = &request {
+            self.ensure_schema()?;
+            self.record(hook_id, *day, deliveries, attempts).await?;
+            return Response::from_json(&serde_json::json!({ "rowsWritten": self.rows_written.get() }));
+        }
+        if !self.exists()? {
+            return Response::from_json(&request.empty_answer());
+        }
+        Response::from_json(&self.answer(request)?)
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        if self.exists()? {
+            self.on_alarm().await?;
+        }
+        Response::ok("")
+    }
+}

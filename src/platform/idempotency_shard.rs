@@ -1,0 +1,193 @@
+//! `IdempotencyShard`: remembered `Idempotency-Key`s in SQLite-backed Durable Objects,
+//! sharded by (tenant, first two hex digits of the key's SHA-256) so no one object takes
+//! every key (SPEC §10). A single object serialises its requests, which makes the claim
+//! atomic. Keys expire after 24 h; an alarm deletes them.
+
+use crate::core::{Error, Result};
+use crate::delivery::ports::{Claim, IdempotencyStore};
+use serde::{Deserialize, Serialize};
+use std::cell::Cell;
+use worker::{
+    durable_object, DurableObject, Env, Method, ObjectNamespace, Request, RequestInit, Response,
+    SqlStorageValue, State,
+};
+
+const TTL_MS: i64 = 24 * 60 * 60 * 1000;
+/// A claim whose request died without answering is released after this long.
+const STALE_CLAIM_MS: i64 = 2 * 60 * 1000;
+const TENANT: &str = "default";
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
+enum ShardRequest {
+    Claim { key: String, now_ms: i64 },
+    Complete { key: String, status: u16, body: String },
+    Release { key: String },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "claim", rename_all = "camelCase")]
+enum ClaimAnswer {
+    Fresh,
+    Replay { status: u16, body: String },
+    InProgress,
+}
+
+/// The shard a key (hex digest) belongs to.
+pub fn shard_name(tenant: &str, key: &str) -> String {
+    format!("{tenant}/{}", key.get(..2).unwrap_or("00"))
+}
+
+pub struct ShardedIdempotency {
+    namespace: ObjectNamespace,
+}
+
+impl ShardedIdempotency {
+    pub fn new(namespace: ObjectNamespace) -> Self {
+        Self { namespace }
+    }
+
+    async fn call<T: for<'de> Deserialize<'de>>(&self, key: &str, request: &ShardRequest) -> Result<T> {
+        let fail = |e: worker::Error| Error::unavailable(format!("idempotency store: {e}"));
+        let stub = self
+            .namespace
+            .id_from_name(&shard_name(TENANT, key))
+            .and_then(|id| id.get_stub())
+            .map_err(fail)?;
+        let mut init = RequestInit::new();
+        let body = serde_json::to_string(request).map_err(Error::internal)?;
+        init.with_method(Method::Post).with_body(Some(body.into()));
+        let mut resp = stub
+            .fetch_with_request(Request::new_with_init("https://shard/", &init).map_err(fail)?)
+            .await
+            .map_err(fail)?;
+        if resp.status_code() != 200 {
+            return Err(Error::unavailable(format!("idempotency store answered {}", resp.status_code())));
+        }
+        serde_json::from_str(&resp.text().await.map_err(fail)?).map_err(Error::internal)
+    }
+}
+
+impl IdempotencyStore for ShardedIdempotency {
+    async fn claim(&self, key: &str, now_ms: i64) -> Result<Claim> {
+        let answer: ClaimAnswer =
+            self.call(key, &ShardRequest::Claim { key: key.to_string(), now_ms }).await?;
+        Ok(match answer {
+            ClaimAnswer::Fresh => Claim::Fresh,
+            ClaimAnswer::Replay { status, body } => Claim::Replay { status, body },
+            ClaimAnswer::InProgress => Claim::InProgress,
+        })
+    }
+
+    async fn complete(&self, key: &str, status: u16, body: &str) -> Result<()> {
+        let request = ShardRequest::Complete { key: key.to_string(), status, body: body.to_string() };
+        self.call::<serde_json::Value>(key, &request).await.map(|_| ())
+    }
+
+    async fn release(&self, key: &str) -> Result<()> {
+        self.call::<serde_json::Value>(key, &ShardRequest::Release { key: key.to_string() }).await.map(|_| ())
+    }
+}
+
+#[durable_object]
+pub struct IdempotencyShard {
+    state: State,
+    ready: Cell<bool>,
+}
+
+#[derive(Deserialize)]
+struct KeyRow {
+    created_at: f64,
+    status: Option<f64>,
+    response: Option<String>,
+}
+
+impl IdempotencyShard {
+    fn sql(&self, query: &str, bindings: Vec<SqlStorageValue>) -> worker::Result<Vec<KeyRow>> {
+        self.state.storage().sql().exec(query, bindings)?.to_array()
+    }
+
+    fn run(&self, query: &str, bindings: Vec<SqlStorageValue>) -> worker::Result<()> {
+        self.state.storage().sql().exec(query, bindings).map(|_| ())
+    }
+
+    fn ensure_schema(&self) -> worker::Result<()> {
+        if !self.ready.get() {
+            self.run(
+                "CREATE TABLE IF NOT EXISTS keys (key TEXT PRIMARY KEY, created_at INTEGER NOT NULL, \
+                 status INTEGER, response TEXT) WITHOUT ROWID",
+                vec![],
+            )?;
+            self.ready.set(true);
+        }
+        Ok(())
+    }
+
+    async fn claim(&self, key: &str, now_ms: i64) -> worker::Result<ClaimAnswer> {
+        let existing =
+            self.sql("SELECT created_at, status, response FROM keys WHERE key = ?", vec![key.into()])?;
+        if let Some(row) = existing.first() {
+            let created = row.created_at as i64;
+            let expired = created <= now_ms - TTL_MS;
+            let stale = row.status.is_none() && created <= now_ms - STALE_CLAIM_MS;
+            if !expired && !stale {
+                return Ok(match (row.status, &row.response) {
+                    (Some(status), response) => ClaimAnswer::Replay {
+                        status: status as u16,
+                        body: response.clone().unwrap_or_default(),
+                    },
+                    (None, _) => ClaimAnswer::InProgress,
+                });
+            }
+        }
+        self.run(
+            "INSERT OR REPLACE INTO keys (key, created_at, status, response) VALUES (?, ?, NULL, NULL)",
+            vec![key.into(), SqlStorageValue::Integer(now_ms)],
+        )?;
+        if self.state.storage().get_alarm().await?.is_none() {
+            self.state.storage().set_alarm(TTL_MS).await?;
+        }
+        Ok(ClaimAnswer::Fresh)
+    }
+}
+
+impl DurableObject for IdempotencyShard {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state, ready: Cell::new(false) }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        self.ensure_schema()?;
+        match serde_json::from_str::<ShardRequest>(&req.text().await?)? {
+            ShardRequest::Claim { key, now_ms } => Response::from_json(&self.claim(&key, now_ms).await?),
+            ShardRequest::Complete { key, status, body } => {
+                self.run(
+                    "UPDATE keys SET status = ?, response = ? WHERE key = ?",
+                    vec![SqlStorageValue::Integer(status as i64), body.into(), key.into()],
+                )?;
+                Response::from_json(&serde_json::Value::Null)
+            }
+            ShardRequest::Release { key } => {
+                self.run("DELETE FROM keys WHERE key = ? AND status IS NULL", vec![key.into()])?;
+                Response::from_json(&serde_json::Value::Null)
+            }
+        }
+    }
+
+    /// Deletes expired keys; looks again in a day while any are left.
+    async fn alarm(&self) -> worker::Result<Response> {
+        self.ensure_schema()?;
+        let now = worker::Date::now().as_millis() as i64;
+        self.run("DELETE FROM keys WHERE created_at <= ?", vec![SqlStorageValue::Integer(now - TTL_MS)])?;
+        let left = self
+            .state
+            .storage()
+            .sql()
+            .exec("SELECT COUNT(*) AS n FROM keys", None)?
+            .to_array::<serde_json::Value>()?;
+        if left.first().and_then(|v| v["n"].as_f64()).unwrap_or(0.0) > 0.0 {
+            self.state.storage().set_alarm(TTL_MS).await?;
+        }
+        Response::ok("")
+    }
+}
