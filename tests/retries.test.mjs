@@ -303,7 +303,7 @@ describe("retention", () => {
     });
     // The expired bucket's alarm (already due) removes everything in it.
     await until("the expired bucket to be deleted", async () => (await usage(w, hookId, old)).deliveries === 0, 10_000);
-    assert.deepEqual(await usage(w, hookId, old), { rowsWritten: 0, rowsRead: 0, databaseBytes: 0, deliveries: 0, attempts: 0 });
+    assert.deepEqual(await usage(w, hookId, old), { requests: 0, rowsWritten: 0, rowsRead: 0, databaseBytes: 0, deliveries: 0, attempts: 0 });
     const kept = await usage(w, hookId, young);
     assert.deepEqual([kept.deliveries, kept.attempts], [1, 1]);
     await sleep(500);

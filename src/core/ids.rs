@@ -67,6 +67,12 @@ fn base36(n: i64, width: usize) -> String {
     String::from_utf8(digits).unwrap_or_default()
 }
 
+/// What every delivery id of one hook's day starts with (`dlv_` + hook + day), which a
+/// bucket need not store.
+pub fn delivery_prefix(hook_id: &str, day: i64) -> String {
+    format!("dlv_{hook_id}{}", base36(day, 4))
+}
+
 /// Where a delivery is recorded: its hook and the UTC day (days since the epoch) it was
 /// created. `None` for ids not made by `delivery_id`.
 pub fn locate_delivery(id: &str) -> Option<(&str, i64)> {

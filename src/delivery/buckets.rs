@@ -61,6 +61,63 @@ pub fn merge_newest<T, K: Ord>(
     (all.into_iter().skip(offset).take(limit).collect(), total)
 }
 
+/// How a bucket stores what every row of it would repeat (SPEC §10's byte budget): delivery
+/// ids without their bucket's `dlv_`+hook+day prefix, event ids without `evt_`, event names
+/// and statuses as small integers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compact {
+    prefix: String,
+}
+
+pub const STATUSES: [&str; 4] = ["pending", "retrying", "succeeded", "failed"];
+
+impl Compact {
+    pub fn new(hook_id: &str, day: i64) -> Self {
+        Self { prefix: crate::core::ids::delivery_prefix(hook_id, day) }
+    }
+
+    /// A delivery id as stored: its suffix when it belongs to this bucket, else whole.
+    pub fn id<'a>(&self, id: &'a str) -> &'a str {
+        id.strip_prefix(self.prefix.as_str()).unwrap_or(id)
+    }
+
+    pub fn full_id(&self, stored: &str) -> String {
+        if stored.starts_with("dlv_") {
+            stored.to_string()
+        } else {
+            format!("{}{stored}", self.prefix)
+        }
+    }
+
+    pub fn event_id(id: &str) -> &str {
+        id.strip_prefix("evt_").unwrap_or(id)
+    }
+
+    pub fn full_event_id(stored: &str) -> String {
+        format!("evt_{stored}")
+    }
+
+    /// The catalog position of an event (`-1` for a name outside it, kept in `event_name`).
+    pub fn event(name: &str) -> i64 {
+        crate::core::catalog::EVENTS.iter().position(|(n, _)| *n == name).map_or(-1, |i| i as i64)
+    }
+
+    pub fn event_name(code: i64) -> String {
+        usize::try_from(code)
+            .ok()
+            .and_then(|i| crate::core::catalog::EVENTS.get(i))
+            .map_or_else(|| "unknown".to_string(), |(n, _)| n.to_string())
+    }
+
+    pub fn status(name: &str) -> i64 {
+        STATUSES.iter().position(|s| *s == name).map_or(3, |i| i as i64)
+    }
+
+    pub fn status_name(code: i64) -> String {
+        STATUSES.get(code as usize).unwrap_or(&"failed").to_string()
+    }
+}
+
 /// A delivery's state as a bucket stores it (the hook is the bucket's).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -230,10 +287,12 @@ pub struct Counts {
     pub successes: u64,
 }
 
-/// Rows written and read by this object since it started, and its database size.
+/// Requests served (other than `Usage`), rows written and read by this object since it
+/// started, and its database size.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Usage {
+    pub requests: u64,
     pub rows_written: u64,
     pub rows_read: u64,
     pub database_bytes: u64,
@@ -301,5 +360,25 @@ mod tests {
         });
         assert_eq!(a.clone().into_record("h").id, "att_abc.2");
         assert_eq!(a.into_record("h").hook_id, "h");
+    }
+
+    #[test]
+    fn compact_storage_round_trips_ids_events_and_statuses() {
+        let hook = hook_id();
+        let at = 20_000 * DAY_MS + 77;
+        let c = Compact::new(&hook, 20_000);
+        let id = delivery_id(&hook, at);
+        assert_eq!(c.id(&id).len(), 16);
+        assert_eq!(c.full_id(c.id(&id)), id);
+        let other_day = delivery_id(&hook, at + DAY_MS);
+        assert_eq!(c.full_id(c.id(&other_day)), other_day, "an id of another bucket is kept whole");
+        assert_eq!(c.full_id("dlv_legacy"), "dlv_legacy");
+        assert_eq!(Compact::full_event_id(Compact::event_id("evt_abc")), "evt_abc");
+        for (name, _) in crate::core::catalog::EVENTS {
+            assert_eq!(Compact::event_name(Compact::event(name)), *name);
+        }
+        for s in STATUSES {
+            assert_eq!(Compact::status_name(Compact::status(s)), s);
+        }
     }
 }

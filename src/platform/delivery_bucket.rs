@@ -5,26 +5,27 @@
 //!
 //! Schema diet (SPEC §10): a delivery is one row (its id is the primary key and sorts by
 //! creation), an attempt one row plus one index entry (by start time, for windows and
-//! stats); attempt ids are derived, the hook is the object's. A first attempt that succeeds
+//! stats); attempt ids are derived, the hook is the object's, and what every row would
+//! repeat is stored compactly (`buckets::Compact`: id suffixes, event and status codes). A first attempt that succeeds
 //! writes 3 rows; each further attempt adds 3 (its row, its index entry, the delivery update).
 
 use super::{config, queue::QueueSender, QUEUE_BINDING};
 use crate::core::ids::DAY_MS;
-use crate::delivery::buckets::{self, AttemptRow, BucketRequest, Counts, DeliveryRow, Page, Usage};
+use crate::delivery::buckets::{self, AttemptRow, BucketRequest, Compact, Counts, DeliveryRow, Page, Usage};
 use crate::delivery::ports::{DeliveryQueue, StoredDelivery};
 use crate::delivery::retention::sweep_plan;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorageValue, State};
 
 const SCHEMA: &str = "\
 CREATE TABLE IF NOT EXISTS deliveries (\
-  id TEXT PRIMARY KEY, event_id TEXT NOT NULL, event TEXT NOT NULL, payload TEXT NOT NULL, \
-  status TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at INTEGER, last_error TEXT, \
+  id TEXT PRIMARY KEY, event_id TEXT NOT NULL, event INTEGER NOT NULL, payload TEXT NOT NULL, \
+  status INTEGER NOT NULL, attempts INTEGER NOT NULL, next_attempt_at INTEGER, last_error TEXT, \
   created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;\
 CREATE TABLE IF NOT EXISTS attempts (\
-  delivery_id TEXT NOT NULL, number INTEGER NOT NULL, event TEXT NOT NULL, \
+  delivery_id TEXT NOT NULL, number INTEGER NOT NULL, event INTEGER NOT NULL, \
   started_at INTEGER NOT NULL, duration_ms INTEGER NOT NULL, success INTEGER NOT NULL, \
   response_status INTEGER, response_body TEXT, error TEXT, \
   PRIMARY KEY (delivery_id, number)) WITHOUT ROWID;\
@@ -41,8 +42,11 @@ pub struct DeliveryBucket {
     state: State,
     env: Env,
     ready: Cell<bool>,
+    /// How rows are stored compactly, once the bucket's hook and day are known.
+    compact: RefCell<Option<Compact>>,
     /// The alarm as last set by this instance (saves a storage read per write).
     alarm_at: Cell<Option<i64>>,
+    requests: Cell<u64>,
     rows_written: Cell<u64>,
     rows_read: Cell<u64>,
 }
@@ -52,8 +56,8 @@ pub struct DeliveryBucket {
 struct DeliverySql {
     id: String,
     event_id: String,
-    event: String,
-    status: String,
+    event: f64,
+    status: f64,
     attempts: f64,
     next_attempt_at: Option<f64>,
     last_error: Option<String>,
@@ -63,14 +67,15 @@ struct DeliverySql {
     payload: Option<String>,
 }
 
-impl From<DeliverySql> for DeliveryRow {
-    fn from(r: DeliverySql) -> Self {
+impl DeliverySql {
+    fn into_row(self, c: &Compact) -> DeliveryRow {
+        let r = self;
         DeliveryRow {
-            id: r.id,
-            event_id: r.event_id,
-            event: r.event,
+            id: c.full_id(&r.id),
+            event_id: Compact::full_event_id(&r.event_id),
+            event: Compact::event_name(r.event as i64),
             payload: r.payload,
-            status: r.status,
+            status: Compact::status_name(r.status as i64),
             attempts: r.attempts as u32,
             next_attempt_at: r.next_attempt_at.map(|t| t as i64),
             last_error: r.last_error,
@@ -83,7 +88,7 @@ impl From<DeliverySql> for DeliveryRow {
 #[derive(Deserialize)]
 struct AttemptSql {
     delivery_id: String,
-    event: String,
+    event: f64,
     number: f64,
     started_at: f64,
     duration_ms: f64,
@@ -95,11 +100,12 @@ struct AttemptSql {
     payload: Option<String>,
 }
 
-impl From<AttemptSql> for AttemptRow {
-    fn from(r: AttemptSql) -> Self {
+impl AttemptSql {
+    fn into_row(self, c: &Compact) -> AttemptRow {
+        let r = self;
         AttemptRow {
-            delivery_id: r.delivery_id,
-            event: r.event,
+            delivery_id: c.full_id(&r.delivery_id),
+            event: Compact::event_name(r.event as i64),
             number: r.number as u32,
             started_at: r.started_at as i64,
             duration_ms: r.duration_ms as i64,
@@ -187,6 +193,14 @@ impl DeliveryBucket {
             .map(|m| (m.hook_id, m.day as i64)))
     }
 
+    fn compact(&self) -> Result<Compact> {
+        if self.compact.borrow().is_none() {
+            let c = self.meta()?.map(|(hook, day)| Compact::new(&hook, day));
+            *self.compact.borrow_mut() = c;
+        }
+        Ok(self.compact.borrow().clone().unwrap_or_else(|| Compact::new("", 0)))
+    }
+
     fn retention_days(&self) -> u32 {
         config(&self.env).map(|c| c.log_retention_days).unwrap_or(14)
     }
@@ -221,21 +235,23 @@ impl DeliveryBucket {
                 vec![text(hook_id), int(day)],
             )?;
         }
+        let c = Compact::new(hook_id, day);
+        *self.compact.borrow_mut() = Some(c.clone());
         for d in deliveries {
             self.run(
                 "INSERT INTO deliveries (id, event_id, event, payload, status, attempts, next_attempt_at, \
                  last_error, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) \
                  ON CONFLICT (id) DO UPDATE SET \
-                 status = CASE WHEN deliveries.status = 'succeeded' THEN 'succeeded' ELSE excluded.status END, \
-                 next_attempt_at = CASE WHEN deliveries.status = 'succeeded' THEN NULL ELSE excluded.next_attempt_at END, \
-                 last_error = CASE WHEN deliveries.status = 'succeeded' THEN deliveries.last_error ELSE excluded.last_error END, \
+                 status = CASE WHEN deliveries.status = 2 THEN 2 ELSE excluded.status END, \
+                 next_attempt_at = CASE WHEN deliveries.status = 2 THEN NULL ELSE excluded.next_attempt_at END, \
+                 last_error = CASE WHEN deliveries.status = 2 THEN deliveries.last_error ELSE excluded.last_error END, \
                  attempts = MAX(deliveries.attempts, excluded.attempts), updated_at = excluded.updated_at",
                 vec![
-                    text(&d.id),
-                    text(&d.event_id),
-                    text(&d.event),
+                    text(c.id(&d.id)),
+                    text(Compact::event_id(&d.event_id)),
+                    int(Compact::event(&d.event)),
                     text(d.payload.as_deref().unwrap_or("{}")),
-                    text(&d.status),
+                    int(Compact::status(&d.status)),
                     int(d.attempts as i64),
                     opt_int(d.next_attempt_at),
                     opt_text(d.last_error.as_deref()),
@@ -249,9 +265,9 @@ impl DeliveryBucket {
                 "INSERT OR IGNORE INTO attempts (delivery_id, number, event, started_at, duration_ms, success, \
                  response_status, response_body, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 vec![
-                    text(&a.delivery_id),
+                    text(c.id(&a.delivery_id)),
                     int(a.number as i64),
-                    text(&a.event),
+                    int(Compact::event(&a.event)),
                     int(a.started_at),
                     int(a.duration_ms),
                     int(a.success as i64),
@@ -273,6 +289,7 @@ impl DeliveryBucket {
 
     fn answer(&self, req: BucketRequest) -> Result<serde_json::Value> {
         use serde_json::to_value;
+        let c = self.compact()?;
         let v = match req {
             BucketRequest::Record { .. } => serde_json::Value::Null,
             BucketRequest::Stats { since_ms } => {
@@ -305,7 +322,7 @@ impl DeliveryBucket {
                 let (filter, mut args) = match &event {
                     Some(e) => (
                         "a.started_at >= ? AND a.started_at <= ? AND a.event = ?",
-                        vec![int(start_ms), int(end_ms), text(e)],
+                        vec![int(start_ms), int(end_ms), int(Compact::event(e))],
                     ),
                     None => ("a.started_at >= ? AND a.started_at <= ?", vec![int(start_ms), int(end_ms)]),
                 };
@@ -323,13 +340,13 @@ impl DeliveryBucket {
                         args,
                     )?
                     .into_iter()
-                    .map(AttemptRow::from)
+                    .map(|r| r.into_row(&c))
                     .collect();
                 to_value(Page { rows, total })?
             }
             BucketRequest::Deliveries { status, limit } => {
                 let (filter, mut args) = match &status {
-                    Some(s) => ("WHERE status = ?", vec![text(s)]),
+                    Some(s) => ("WHERE status = ?", vec![int(Compact::status(s))]),
                     None => ("", vec![]),
                 };
                 let total = self
@@ -344,7 +361,7 @@ impl DeliveryBucket {
                         args,
                     )?
                     .into_iter()
-                    .map(DeliveryRow::from)
+                    .map(|r| r.into_row(&c))
                     .collect();
                 to_value(Page { rows, total })?
             }
@@ -352,21 +369,21 @@ impl DeliveryBucket {
                 let row: Option<DeliveryRow> = self
                     .exec::<DeliverySql>(
                         &format!("SELECT {DELIVERY_COLUMNS}, payload FROM deliveries WHERE id = ?"),
-                        vec![text(&id)],
+                        vec![text(c.id(&id))],
                     )?
                     .into_iter()
                     .next()
-                    .map(DeliveryRow::from);
+                    .map(|r| r.into_row(&c));
                 to_value(row)?
             }
             BucketRequest::AttemptsOf { id } => {
                 let rows: Vec<AttemptRow> = self
                     .exec::<AttemptSql>(
                         &format!("SELECT {ATTEMPT_COLUMNS} FROM attempts a WHERE a.delivery_id = ? ORDER BY a.number"),
-                        vec![text(&id)],
+                        vec![text(c.id(&id))],
                     )?
                     .into_iter()
-                    .map(AttemptRow::from)
+                    .map(|r| r.into_row(&c))
                     .collect();
                 to_value(rows)?
             }
@@ -379,22 +396,22 @@ impl DeliveryBucket {
                 let mut out = Vec::with_capacity(ids.len());
                 for id in ids {
                     out.extend(
-                        self.exec::<Row>("SELECT id, payload FROM deliveries WHERE id = ?", vec![text(&id)])?,
+                        self.exec::<Row>("SELECT id, payload FROM deliveries WHERE id = ?", vec![text(c.id(&id))])?,
                     );
                 }
-                to_value(out.into_iter().map(|r| (r.id, r.payload)).collect::<Vec<_>>())?
+                to_value(out.into_iter().map(|r| (c.full_id(&r.id), r.payload)).collect::<Vec<_>>())?
             }
             BucketRequest::Failed { since_ms, until_ms, limit } => {
                 let rows: Vec<DeliveryRow> = self
                     .exec::<DeliverySql>(
                         &format!(
-                            "SELECT {DELIVERY_COLUMNS}, payload FROM deliveries WHERE status = 'failed' \
+                            "SELECT {DELIVERY_COLUMNS}, payload FROM deliveries WHERE status = 3 \
                              AND created_at >= ? AND created_at <= ? ORDER BY created_at LIMIT ?"
                         ),
                         vec![int(since_ms), int(until_ms), int(limit as i64)],
                     )?
                     .into_iter()
-                    .map(DeliveryRow::from)
+                    .map(|r| r.into_row(&c))
                     .collect();
                 to_value(rows)?
             }
@@ -404,6 +421,7 @@ impl DeliveryBucket {
                         as u64)
                 };
                 let usage = Usage {
+                    requests: self.requests.get(),
                     rows_written: self.rows_written.get(),
                     rows_read: self.rows_read.get(),
                     database_bytes: self.state.storage().sql().database_size() as u64,
@@ -424,13 +442,14 @@ impl DeliveryBucket {
         let config = config(&self.env).map_err(|e| worker::Error::RustError(e.to_string()))?;
         let now = worker::Date::now().as_millis() as i64;
         let expires = buckets::expires_at(day, config.log_retention_days);
+        let c = self.compact()?;
         let retrying: Vec<StoredDelivery> = self
             .exec::<DeliverySql>(
-                &format!("SELECT {DELIVERY_COLUMNS}, payload FROM deliveries WHERE status = 'retrying'"),
+                &format!("SELECT {DELIVERY_COLUMNS}, payload FROM deliveries WHERE status = 1"),
                 vec![],
             )?
             .into_iter()
-            .map(|r| DeliveryRow::from(r).into_stored(&hook_id))
+            .map(|r| r.into_row(&c).into_stored(&hook_id))
             .collect();
         if now >= expires && retrying.is_empty() {
             self.state.storage().delete_all().await?;
@@ -451,8 +470,8 @@ impl DeliveryBucket {
                 .map_err(|e| worker::Error::RustError(e.to_string()))?;
             for r in &records {
                 self.run(
-                    "UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'retrying'",
-                    vec![int(now), int(now), text(&r.id)],
+                    "UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 1",
+                    vec![int(now), int(now), text(c.id(&r.id))],
                 )?;
             }
             worker::console_log!("bucket {hook_id}/{day}: re-enqueued {} overdue deliveries", tasks.len());
@@ -473,7 +492,9 @@ impl DurableObject for DeliveryBucket {
             state,
             env,
             ready: Cell::new(false),
+            compact: RefCell::new(None),
             alarm_at: Cell::new(None),
+            requests: Cell::new(0),
             rows_written: Cell::new(0),
             rows_read: Cell::new(0),
         }
@@ -483,6 +504,9 @@ impl DurableObject for DeliveryBucket {
         // serde_json, not the runtime's JSON: times past 2^53 ms (any window a client sends)
         // stay exact integers.
         let request: BucketRequest = serde_json::from_str(&req.text().await?)?;
+        if request != BucketRequest::Usage {
+            self.requests.set(self.requests.get() + 1);
+        }
         if let BucketRequest::Record { hook_id, day, deliveries, attempts } = &request {
             self.ensure_schema()?;
             self.record(hook_id, *day, deliveries, attempts).await?;
