@@ -14,8 +14,6 @@ use crate::core::ids::DAY_MS;
 use crate::delivery::buckets::{self, AttemptRow, BucketRequest, Compact, Counts, DeliveryRow, Page, Usage};
 use crate::delivery::ports::{DeliveryQueue, StoredDelivery};
 use crate::delivery::retention::sweep_plan;
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorageValue, State};
 
@@ -51,82 +49,56 @@ pub struct DeliveryBucket {
     rows_read: Cell<u64>,
 }
 
-/// SQLite gives integers back as JS numbers; booleans are stored as 0/1.
-#[derive(Deserialize)]
-struct DeliverySql {
-    id: String,
-    event_id: String,
-    event: f64,
-    status: f64,
-    attempts: f64,
-    next_attempt_at: Option<f64>,
-    last_error: Option<String>,
-    created_at: f64,
-    updated_at: f64,
-    #[serde(default)]
-    payload: Option<String>,
-}
+/// A result row, read positionally: deserialising through serde per row type would add
+/// more to the wasm than these few accessors.
+type Row = Vec<SqlStorageValue>;
 
-impl DeliverySql {
-    fn into_row(self, c: &Compact) -> DeliveryRow {
-        let r = self;
-        DeliveryRow {
-            id: c.full_id(&r.id),
-            event_id: Compact::full_event_id(&r.event_id),
-            event: Compact::event_name(r.event as i64),
-            payload: r.payload,
-            status: Compact::status_name(r.status as i64),
-            attempts: r.attempts as u32,
-            next_attempt_at: r.next_attempt_at.map(|t| t as i64),
-            last_error: r.last_error,
-            created_at: r.created_at as i64,
-            updated_at: r.updated_at as i64,
-        }
+fn col_int(row: &Row, k: usize) -> Option<i64> {
+    match row.get(k) {
+        Some(SqlStorageValue::Integer(n)) => Some(*n),
+        Some(SqlStorageValue::Float(f)) => Some(*f as i64),
+        Some(SqlStorageValue::Boolean(b)) => Some(*b as i64),
+        _ => None,
     }
 }
 
-#[derive(Deserialize)]
-struct AttemptSql {
-    delivery_id: String,
-    event: f64,
-    number: f64,
-    started_at: f64,
-    duration_ms: f64,
-    success: f64,
-    response_status: Option<f64>,
-    response_body: Option<String>,
-    error: Option<String>,
-    #[serde(default)]
-    payload: Option<String>,
-}
-
-impl AttemptSql {
-    fn into_row(self, c: &Compact) -> AttemptRow {
-        let r = self;
-        AttemptRow {
-            delivery_id: c.full_id(&r.delivery_id),
-            event: Compact::event_name(r.event as i64),
-            number: r.number as u32,
-            started_at: r.started_at as i64,
-            duration_ms: r.duration_ms as i64,
-            success: r.success != 0.0,
-            response_status: r.response_status.map(|s| s as u16),
-            response_body: r.response_body,
-            error: r.error,
-            payload: r.payload,
-        }
+fn col_text(row: &Row, k: usize) -> Option<String> {
+    match row.get(k) {
+        Some(SqlStorageValue::String(s)) => Some(s.clone()),
+        _ => None,
     }
 }
 
-#[derive(Deserialize)]
-struct Number {
-    n: Option<f64>,
+/// `DELIVERY_COLUMNS` (and `payload` as the tenth column when selected).
+fn delivery_row(row: &Row, c: &Compact) -> DeliveryRow {
+    DeliveryRow {
+        id: c.full_id(&col_text(row, 0).unwrap_or_default()),
+        event_id: Compact::full_event_id(&col_text(row, 1).unwrap_or_default()),
+        event: Compact::event_name(col_int(row, 2).unwrap_or(-1)),
+        status: Compact::status_name(col_int(row, 3).unwrap_or(3)),
+        attempts: col_int(row, 4).unwrap_or(0) as u32,
+        next_attempt_at: col_int(row, 5),
+        last_error: col_text(row, 6),
+        created_at: col_int(row, 7).unwrap_or(0),
+        updated_at: col_int(row, 8).unwrap_or(0),
+        payload: col_text(row, 9),
+    }
 }
 
-#[derive(Deserialize)]
-struct MetaSql {
-    hook_id: String,
-    day: f64,
+/// `ATTEMPT_COLUMNS` (and the delivery's `payload` as the tenth column when joined).
+fn attempt_row(row: &Row, c: &Compact) -> AttemptRow {
+    AttemptRow {
+        delivery_id: c.full_id(&col_text(row, 0).unwrap_or_default()),
+        event: Compact::event_name(col_int(row, 1).unwrap_or(-1)),
+        number: col_int(row, 2).unwrap_or(0) as u32,
+        started_at: col_int(row, 3).unwrap_or(0),
+        duration_ms: col_int(row, 4).unwrap_or(0),
+        success: col_int(row, 5) == Some(1),
+        response_status: col_int(row, 6).map(|s| s as u16),
+        response_body: col_text(row, 7),
+        error: col_text(row, 8),
+        payload: col_text(row, 9),
+    }
 }
 
 fn int(n: i64) -> SqlStorageValue {
@@ -146,16 +118,16 @@ fn opt_text(s: Option<&str>) -> SqlStorageValue {
 }
 
 impl DeliveryBucket {
-    fn exec<T: DeserializeOwned>(&self, query: &str, bindings: Vec<SqlStorageValue>) -> Result<Vec<T>> {
+    fn rows(&self, query: &str, bindings: Vec<SqlStorageValue>) -> Result<Vec<Row>> {
         let cursor = self.state.storage().sql().exec(query, bindings)?;
-        let rows = cursor.to_array::<T>()?;
+        let rows = cursor.raw().collect::<Result<Vec<Row>>>()?;
         self.rows_written.set(self.rows_written.get() + cursor.rows_written() as u64);
         self.rows_read.set(self.rows_read.get() + cursor.rows_read() as u64);
         Ok(rows)
     }
 
     fn run(&self, query: &str, bindings: Vec<SqlStorageValue>) -> Result<()> {
-        self.exec::<serde_json::Value>(query, bindings).map(|_| ())
+        self.rows(query, bindings).map(|_| ())
     }
 
     /// Whether this bucket was ever written. Reads of a bucket that was not answer empty
@@ -181,16 +153,16 @@ impl DeliveryBucket {
         Ok(())
     }
 
+    /// The first column of the first row.
     fn number(&self, query: &str, bindings: Vec<SqlStorageValue>) -> Result<Option<i64>> {
-        Ok(self.exec::<Number>(query, bindings)?.first().and_then(|r| r.n).map(|n| n as i64))
+        Ok(self.rows(query, bindings)?.first().and_then(|r| col_int(r, 0)))
     }
 
     fn meta(&self) -> Result<Option<(String, i64)>> {
         Ok(self
-            .exec::<MetaSql>("SELECT hook_id, day FROM meta WHERE k = 'bucket'", vec![])?
-            .into_iter()
-            .next()
-            .map(|m| (m.hook_id, m.day as i64)))
+            .rows("SELECT hook_id, day FROM meta WHERE k = 'bucket'", vec![])?
+            .first()
+            .and_then(|r| Some((col_text(r, 0)?, col_int(r, 1)?))))
     }
 
     fn compact(&self) -> Result<Compact> {
@@ -293,20 +265,15 @@ impl DeliveryBucket {
         let v = match req {
             BucketRequest::Record { .. } => serde_json::Value::Null,
             BucketRequest::Stats { since_ms } => {
-                #[derive(Deserialize)]
-                struct Row {
-                    requests: f64,
-                    successes: Option<f64>,
-                }
-                let row = self.exec::<Row>(
-                    "SELECT COUNT(*) AS requests, SUM(success) AS successes FROM attempts WHERE started_at > ?",
+                let rows = self.rows(
+                    "SELECT COUNT(*), SUM(success) FROM attempts WHERE started_at > ?",
                     vec![int(since_ms)],
                 )?;
-                let counts = row
+                let counts = rows
                     .first()
                     .map(|r| Counts {
-                        requests: r.requests as u64,
-                        successes: r.successes.unwrap_or(0.0) as u64,
+                        requests: col_int(r, 0).unwrap_or(0) as u64,
+                        successes: col_int(r, 1).unwrap_or(0) as u64,
                     })
                     .unwrap_or_default();
                 to_value(counts)?
@@ -331,7 +298,7 @@ impl DeliveryBucket {
                     .unwrap_or(0) as usize;
                 args.push(int(limit as i64));
                 let rows: Vec<AttemptRow> = self
-                    .exec::<AttemptSql>(
+                    .rows(
                         &format!(
                             "SELECT {ATTEMPT_COLUMNS}, d.payload AS payload FROM attempts a \
                              LEFT JOIN deliveries d ON d.id = a.delivery_id WHERE {filter} \
@@ -340,7 +307,7 @@ impl DeliveryBucket {
                         args,
                     )?
                     .into_iter()
-                    .map(|r| r.into_row(&c))
+                    .map(|r| attempt_row(&r, &c))
                     .collect();
                 to_value(Page { rows, total })?
             }
@@ -354,56 +321,53 @@ impl DeliveryBucket {
                     .unwrap_or(0) as usize;
                 args.push(int(limit as i64));
                 let rows: Vec<DeliveryRow> = self
-                    .exec::<DeliverySql>(
+                    .rows(
                         &format!(
                             "SELECT {DELIVERY_COLUMNS} FROM deliveries {filter} ORDER BY id DESC LIMIT ?"
                         ),
                         args,
                     )?
                     .into_iter()
-                    .map(|r| r.into_row(&c))
+                    .map(|r| delivery_row(&r, &c))
                     .collect();
                 to_value(Page { rows, total })?
             }
             BucketRequest::Delivery { id } => {
                 let row: Option<DeliveryRow> = self
-                    .exec::<DeliverySql>(
+                    .rows(
                         &format!("SELECT {DELIVERY_COLUMNS}, payload FROM deliveries WHERE id = ?"),
                         vec![text(c.id(&id))],
                     )?
                     .into_iter()
                     .next()
-                    .map(|r| r.into_row(&c));
+                    .map(|r| delivery_row(&r, &c));
                 to_value(row)?
             }
             BucketRequest::AttemptsOf { id } => {
                 let rows: Vec<AttemptRow> = self
-                    .exec::<AttemptSql>(
+                    .rows(
                         &format!("SELECT {ATTEMPT_COLUMNS} FROM attempts a WHERE a.delivery_id = ? ORDER BY a.number"),
                         vec![text(c.id(&id))],
                     )?
                     .into_iter()
-                    .map(|r| r.into_row(&c))
+                    .map(|r| attempt_row(&r, &c))
                     .collect();
                 to_value(rows)?
             }
             BucketRequest::Payloads { ids } => {
-                #[derive(Deserialize, Serialize)]
-                struct Row {
-                    id: String,
-                    payload: String,
-                }
-                let mut out = Vec::with_capacity(ids.len());
+                let mut out: Vec<(String, String)> = Vec::with_capacity(ids.len());
                 for id in ids {
-                    out.extend(
-                        self.exec::<Row>("SELECT id, payload FROM deliveries WHERE id = ?", vec![text(c.id(&id))])?,
-                    );
+                    for r in
+                        self.rows("SELECT payload FROM deliveries WHERE id = ?", vec![text(c.id(&id))])?
+                    {
+                        out.push((id.clone(), col_text(&r, 0).unwrap_or_default()));
+                    }
                 }
-                to_value(out.into_iter().map(|r| (c.full_id(&r.id), r.payload)).collect::<Vec<_>>())?
+                to_value(out)?
             }
             BucketRequest::Failed { since_ms, until_ms, limit } => {
                 let rows: Vec<DeliveryRow> = self
-                    .exec::<DeliverySql>(
+                    .rows(
                         &format!(
                             "SELECT {DELIVERY_COLUMNS}, payload FROM deliveries WHERE status = 3 \
                              AND created_at >= ? AND created_at <= ? ORDER BY created_at LIMIT ?"
@@ -411,7 +375,7 @@ impl DeliveryBucket {
                         vec![int(since_ms), int(until_ms), int(limit as i64)],
                     )?
                     .into_iter()
-                    .map(|r| r.into_row(&c))
+                    .map(|r| delivery_row(&r, &c))
                     .collect();
                 to_value(rows)?
             }
@@ -444,12 +408,9 @@ impl DeliveryBucket {
         let expires = buckets::expires_at(day, config.log_retention_days);
         let c = self.compact()?;
         let retrying: Vec<StoredDelivery> = self
-            .exec::<DeliverySql>(
-                &format!("SELECT {DELIVERY_COLUMNS}, payload FROM deliveries WHERE status = 1"),
-                vec![],
-            )?
+            .rows(&format!("SELECT {DELIVERY_COLUMNS}, payload FROM deliveries WHERE status = 1"), vec![])?
             .into_iter()
-            .map(|r| r.into_row(&c).into_stored(&hook_id))
+            .map(|r| delivery_row(&r, &c).into_stored(&hook_id))
             .collect();
         if now >= expires && retrying.is_empty() {
             self.state.storage().delete_all().await?;

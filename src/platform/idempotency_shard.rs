@@ -95,20 +95,42 @@ pub struct IdempotencyShard {
     ready: Cell<bool>,
 }
 
-#[derive(Deserialize)]
+/// `created_at, status, response` of a key, read positionally (no serde per row type).
 struct KeyRow {
-    created_at: f64,
-    status: Option<f64>,
+    created_at: i64,
+    status: Option<i64>,
     response: Option<String>,
+}
+
+fn number(v: Option<&SqlStorageValue>) -> Option<i64> {
+    match v {
+        Some(SqlStorageValue::Integer(n)) => Some(*n),
+        Some(SqlStorageValue::Float(f)) => Some(*f as i64),
+        _ => None,
+    }
 }
 
 impl IdempotencyShard {
     fn sql(&self, query: &str, bindings: Vec<SqlStorageValue>) -> worker::Result<Vec<KeyRow>> {
-        self.state.storage().sql().exec(query, bindings)?.to_array()
+        let cursor = self.state.storage().sql().exec(query, bindings)?;
+        cursor
+            .raw()
+            .map(|row| {
+                let row = row?;
+                Ok(KeyRow {
+                    created_at: number(row.first()).unwrap_or(0),
+                    status: number(row.get(1)),
+                    response: match row.get(2) {
+                        Some(SqlStorageValue::String(s)) => Some(s.clone()),
+                        _ => None,
+                    },
+                })
+            })
+            .collect()
     }
 
     fn run(&self, query: &str, bindings: Vec<SqlStorageValue>) -> worker::Result<()> {
-        self.state.storage().sql().exec(query, bindings).map(|_| ())
+        self.state.storage().sql().exec(query, bindings)?.raw().try_for_each(|r| r.map(|_| ()))
     }
 
     fn ensure_schema(&self) -> worker::Result<()> {
@@ -127,7 +149,7 @@ impl IdempotencyShard {
         let existing =
             self.sql("SELECT created_at, status, response FROM keys WHERE key = ?", vec![key.into()])?;
         if let Some(row) = existing.first() {
-            let created = row.created_at as i64;
+            let created = row.created_at;
             let expired = created <= now_ms - TTL_MS;
             let stale = row.status.is_none() && created <= now_ms - STALE_CLAIM_MS;
             if !expired && !stale {
