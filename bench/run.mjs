@@ -273,7 +273,7 @@ Each figure is the **median (min–max) of ${RUNS} runs**, each phase ${SECONDS}
 stays on 127.0.0.1. Reference figures are the self-hosted Svix server on the same machine kind (from issue 7).
 
 - Machine: ${os.cpus().length} × ${cpuModel}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; ${os.type()} ${os.release()}
-- Runtime: workerd ${pkg("workerd")} through Miniflare ${pkg("miniflare")} driven directly (no wrangler proxy, Worker logs dropped), local KV/Queues/D1; Node ${process.version}; ${version("rustc", ["--version"])}
+- Runtime: workerd ${pkg("workerd")} through Miniflare ${pkg("miniflare")} driven directly (no wrangler proxy, Worker logs dropped), local KV/Queues/Durable Objects; Node ${process.version}; ${version("rustc", ["--version"])}
 - Receiver: \`bench/receiver.mjs\`, a Node HTTP server in its own process answering 204 and recording arrival time and \`webhook-id\`.
 - Load: Node HTTP client with keep-alive, ${CONNECTIONS} connections for closed loops; open loops send on a fixed schedule.
 - CPU per delivery: user + system CPU seconds of the workerd process (from /proc) over the max-load phase, divided by deliveries.
