@@ -60,6 +60,24 @@ describe("the served OpenAPI document", () => {
   });
 });
 
+describe("Schemathesis findings, kept as regression tests", () => {
+  let w;
+  before(async () => {
+    w = await startWorker();
+  });
+  after(() => w?.stop());
+
+  test("times far past 2^53 ms reach the delivery buckets intact (was a 503)", async () => {
+    const hook = await w.admin("POST", "/api/hooks", { events: ["PostSignIn"], config: { url: "https://example.com/h" } });
+    assert.equal(hook.status, 201, hook.text);
+    const recover = await w.admin("POST", `/api/hooks/${hook.json.id}/recover`, { since: -2.5066499847579836e16 });
+    assert.equal(recover.status, 202, recover.text);
+    assert.deepEqual(recover.json, { count: 0 });
+    const logs = await w.admin("GET", `/api/hooks/${hook.json.id}/recent-logs?start_time=-9.1e15&end_time=9.1e15`);
+    assert.equal(logs.status, 200, logs.text);
+  });
+});
+
 describe("Schemathesis against the running Worker", () => {
   test("finds no server error, no schema violation, no wrongly accepted or refused input", { timeout: 300_000 }, async () => {
     const { code, output, outbound } = await runSchemathesis();
