@@ -153,6 +153,21 @@ impl DeliveryBucket {
         Ok(())
     }
 
+    /// How many rows match (`count_sql`) and the first `limit` of them (`rows_sql`, whose
+    /// last placeholder is the limit).
+    fn page<T>(
+        &self,
+        count_sql: &str,
+        rows_sql: &str,
+        mut args: Vec<SqlStorageValue>,
+        limit: usize,
+        map: impl Fn(&Row) -> T,
+    ) -> Result<Page<T>> {
+        let total = self.number(count_sql, args.clone())?.unwrap_or(0) as usize;
+        args.push(int(limit as i64));
+        Ok(Page { rows: self.rows(rows_sql, args)?.iter().map(map).collect(), total })
+    }
+
     /// The first column of the first row.
     fn number(&self, query: &str, bindings: Vec<SqlStorageValue>) -> Result<Option<i64>> {
         Ok(self.rows(query, bindings)?.first().and_then(|r| col_int(r, 0)))
@@ -286,51 +301,39 @@ impl DeliveryBucket {
                 vec![int(after_ms)],
             )?)?,
             BucketRequest::Attempts { event, start_ms, end_ms, limit } => {
-                let (filter, mut args) = match &event {
+                let (filter, args) = match &event {
                     Some(e) => (
                         "a.started_at >= ? AND a.started_at <= ? AND a.event = ?",
                         vec![int(start_ms), int(end_ms), int(Compact::event(e))],
                     ),
                     None => ("a.started_at >= ? AND a.started_at <= ?", vec![int(start_ms), int(end_ms)]),
                 };
-                let total = self
-                    .number(&format!("SELECT COUNT(*) AS n FROM attempts a WHERE {filter}"), args.clone())?
-                    .unwrap_or(0) as usize;
-                args.push(int(limit as i64));
-                let rows: Vec<AttemptRow> = self
-                    .rows(
-                        &format!(
-                            "SELECT {ATTEMPT_COLUMNS}, d.payload AS payload FROM attempts a \
-                             LEFT JOIN deliveries d ON d.id = a.delivery_id WHERE {filter} \
-                             ORDER BY a.started_at DESC, a.number DESC LIMIT ?"
-                        ),
-                        args,
-                    )?
-                    .into_iter()
-                    .map(|r| attempt_row(&r, &c))
-                    .collect();
-                to_value(Page { rows, total })?
+                let page = self.page(
+                    &format!("SELECT COUNT(*) FROM attempts a WHERE {filter}"),
+                    &format!(
+                        "SELECT {ATTEMPT_COLUMNS}, d.payload AS payload FROM attempts a \
+                         LEFT JOIN deliveries d ON d.id = a.delivery_id WHERE {filter} \
+                         ORDER BY a.started_at DESC, a.number DESC LIMIT ?"
+                    ),
+                    args,
+                    limit,
+                    |r| attempt_row(r, &c),
+                )?;
+                to_value(page)?
             }
             BucketRequest::Deliveries { status, limit } => {
-                let (filter, mut args) = match &status {
+                let (filter, args) = match &status {
                     Some(s) => ("WHERE status = ?", vec![int(Compact::status(s))]),
                     None => ("", vec![]),
                 };
-                let total = self
-                    .number(&format!("SELECT COUNT(*) AS n FROM deliveries {filter}"), args.clone())?
-                    .unwrap_or(0) as usize;
-                args.push(int(limit as i64));
-                let rows: Vec<DeliveryRow> = self
-                    .rows(
-                        &format!(
-                            "SELECT {DELIVERY_COLUMNS} FROM deliveries {filter} ORDER BY id DESC LIMIT ?"
-                        ),
-                        args,
-                    )?
-                    .into_iter()
-                    .map(|r| delivery_row(&r, &c))
-                    .collect();
-                to_value(Page { rows, total })?
+                let page = self.page(
+                    &format!("SELECT COUNT(*) FROM deliveries {filter}"),
+                    &format!("SELECT {DELIVERY_COLUMNS} FROM deliveries {filter} ORDER BY id DESC LIMIT ?"),
+                    args,
+                    limit,
+                    |r| delivery_row(r, &c),
+                )?;
+                to_value(page)?
             }
             BucketRequest::Delivery { id } => {
                 let row: Option<DeliveryRow> = self
