@@ -110,7 +110,7 @@ fn hook_config_input() -> Value {
                 "type": "string",
                 "pattern": url_pattern(),
                 "maxLength": MAX_URL_CHARS,
-                "description": "http(s) URL called for each delivery. Unless ALLOW_PRIVATE_TARGETS=true, `localhost`, `*.localhost` and loopback, private, link-local, CGNAT, unique-local, unspecified and metadata addresses are refused too."
+                "description": "http(s) URL called for each delivery; a host label starting `xn--` must be valid punycode. Unless ALLOW_PRIVATE_TARGETS=true, `localhost`, `*.localhost` and loopback, private, link-local, CGNAT, unique-local, unspecified and metadata addresses are refused too."
             },
             "headers": nullable(header_map()),
             "retries": nullable(int_range(0, MAX_RETRIES)),
