@@ -119,19 +119,7 @@ impl DeliveryLog for MemoryLog {
                     s.attempts = s.attempts.max(d.attempts);
                     s.updated_at = d.at;
                 }
-                None => stored.push(StoredDelivery {
-                    id: d.id.clone(),
-                    event_id: d.event_id.clone(),
-                    hook_id: d.hook_id.clone(),
-                    event: d.event.clone(),
-                    status: d.status.to_string(),
-                    attempts: d.attempts,
-                    next_attempt_at: d.next_attempt_at,
-                    last_error: d.last_error.clone(),
-                    created_at: d.at,
-                    updated_at: d.at,
-                    payload: Some(d.payload.clone()),
-                }),
+                None => stored.push(StoredDelivery::from(d)),
             }
         }
         self.attempts.borrow_mut().extend(attempts.iter().cloned());

@@ -100,6 +100,8 @@ describe("delivery storage per delivery", () => {
     const after = await total(hook.id);
     const rows = (after.rowsWritten - before.rowsWritten) / N;
     console.log(`per delivery failing once then succeeding: ${rows} rows written`);
-    assert.ok(rows <= 4 + 3, `${rows} rows for a failed first attempt and one retry`);
+    // The failed first attempt writes what a successful one does (3 rows, measured above);
+    // the retry must add at most 3 more.
+    assert.ok(rows <= 3 + 3, `${rows} rows for a failed first attempt and one retry`);
   });
 });

@@ -7,7 +7,7 @@
 //! bucket, `ids::locate_delivery`) and the attempts *started* that day, so a time window
 //! of attempts maps to exactly the days it covers, and nothing grows past one day.
 
-use super::ports::{AttemptRecord, DeliveryRecord, StoredDelivery};
+use super::ports::{AttemptRecord, StoredDelivery};
 use crate::core::ids::{locate_delivery, DAY_MS};
 use serde::{Deserialize, Serialize};
 
@@ -66,6 +66,7 @@ pub fn merge_newest<T, K: Ord>(
 /// and statuses as small integers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Compact {
+    hook_id: String,
     prefix: String,
 }
 
@@ -73,7 +74,12 @@ pub const STATUSES: [&str; 4] = ["pending", "retrying", "succeeded", "failed"];
 
 impl Compact {
     pub fn new(hook_id: &str, day: i64) -> Self {
-        Self { prefix: crate::core::ids::delivery_prefix(hook_id, day) }
+        Self { hook_id: hook_id.to_string(), prefix: crate::core::ids::delivery_prefix(hook_id, day) }
+    }
+
+    /// The bucket's hook: every row of it belongs to this hook.
+    pub fn hook_id(&self) -> &str {
+        &self.hook_id
     }
 
     /// A delivery id as stored: its suffix when it belongs to this bucket, else whole.
@@ -115,55 +121,6 @@ impl Compact {
 
     pub fn status_name(code: i64) -> String {
         STATUSES.get(code as usize).unwrap_or(&"failed").to_string()
-    }
-}
-
-/// A delivery's state as a bucket stores it (the hook is the bucket's).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeliveryRow {
-    pub id: String,
-    pub event_id: String,
-    pub event: String,
-    pub payload: Option<String>,
-    pub status: String,
-    pub attempts: u32,
-    pub next_attempt_at: Option<i64>,
-    pub last_error: Option<String>,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
-impl DeliveryRow {
-    pub fn from_record(d: &DeliveryRecord) -> Self {
-        Self {
-            id: d.id.clone(),
-            event_id: d.event_id.clone(),
-            event: d.event.clone(),
-            payload: Some(d.payload.clone()),
-            status: d.status.to_string(),
-            attempts: d.attempts,
-            next_attempt_at: d.next_attempt_at,
-            last_error: d.last_error.clone(),
-            created_at: d.at,
-            updated_at: d.at,
-        }
-    }
-
-    pub fn into_stored(self, hook_id: &str) -> StoredDelivery {
-        StoredDelivery {
-            id: self.id,
-            event_id: self.event_id,
-            hook_id: hook_id.to_string(),
-            event: self.event,
-            status: self.status,
-            attempts: self.attempts,
-            next_attempt_at: self.next_attempt_at,
-            last_error: self.last_error,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            payload: self.payload,
-        }
     }
 }
 
@@ -228,7 +185,7 @@ impl AttemptRow {
 #[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum BucketRequest {
     /// Upserts delivery states and inserts attempts, in one transaction.
-    Record { hook_id: String, day: i64, deliveries: Vec<DeliveryRow>, attempts: Vec<AttemptRow> },
+    Record { hook_id: String, day: i64, deliveries: Vec<StoredDelivery>, attempts: Vec<AttemptRow> },
     /// Attempts started after `since_ms`, and how many succeeded.
     Stats { since_ms: i64 },
     /// The start of the newest successful attempt.

@@ -121,11 +121,15 @@ pub struct LoggedAttempt {
     pub payload: Option<String>,
 }
 
-/// A delivery as listed, with its payload only when asked for one delivery.
-#[derive(Debug, Clone, PartialEq)]
+/// A delivery as stored and listed (also what a bucket object sends back), with its payload
+/// only when asked for one delivery.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct StoredDelivery {
     pub id: String,
     pub event_id: String,
+    /// Implied by the bucket a delivery is stored in, so not stored there.
+    #[serde(default)]
     pub hook_id: String,
     pub event: String,
     pub status: String,
@@ -135,6 +139,25 @@ pub struct StoredDelivery {
     pub created_at: i64,
     pub updated_at: i64,
     pub payload: Option<String>,
+}
+
+impl From<&DeliveryRecord> for StoredDelivery {
+    /// The delivery as first stored by this write.
+    fn from(d: &DeliveryRecord) -> Self {
+        Self {
+            id: d.id.clone(),
+            event_id: d.event_id.clone(),
+            hook_id: d.hook_id.clone(),
+            event: d.event.clone(),
+            status: d.status.to_string(),
+            attempts: d.attempts,
+            next_attempt_at: d.next_attempt_at,
+            last_error: d.last_error.clone(),
+            created_at: d.at,
+            updated_at: d.at,
+            payload: Some(d.payload.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -5,8 +5,7 @@
 use crate::core::ids::{locate_delivery, DAY_MS};
 use crate::core::{Error, Result};
 use crate::delivery::buckets::{
-    bucket_name, day_of, days_between, delivery_day, merge_newest, AttemptRow, BucketRequest, Counts,
-    DeliveryRow, Page,
+    bucket_name, day_of, days_between, delivery_day, merge_newest, AttemptRow, BucketRequest, Counts, Page,
 };
 use crate::delivery::ports::{
     AttemptRecord, DeliveryLog, DeliveryRecord, ExecutionStats, LogQuery, LoggedAttempt, StoredDelivery,
@@ -105,10 +104,10 @@ impl DeliveryLog for BucketLog {
     async fn record(&self, deliveries: &[DeliveryRecord], attempts: &[AttemptRecord]) -> Result<()> {
         // One call per (hook, day): deliveries by the day their id names, attempts by the day
         // they started.
-        let mut groups: BTreeMap<(String, i64), (Vec<DeliveryRow>, Vec<AttemptRow>)> = BTreeMap::new();
+        let mut groups: BTreeMap<(String, i64), (Vec<StoredDelivery>, Vec<AttemptRow>)> = BTreeMap::new();
         for d in deliveries {
             let key = (d.hook_id.clone(), delivery_day(&d.id, d.at));
-            groups.entry(key).or_default().0.push(DeliveryRow::from_record(d));
+            groups.entry(key).or_default().0.push(StoredDelivery::from(d));
         }
         for a in attempts {
             let key = (a.hook_id.clone(), day_of(a.started_at));
@@ -187,14 +186,15 @@ impl DeliveryLog for BucketLog {
         offset: usize,
     ) -> Result<(Vec<StoredDelivery>, usize)> {
         let request = BucketRequest::Deliveries { status: status.map(str::to_string), limit: offset + limit };
-        let pages: Vec<(i64, Page<DeliveryRow>)> = self.each_day(hook_id, &self.all_days(), &request).await?;
+        let pages: Vec<(i64, Page<StoredDelivery>)> =
+            self.each_day(hook_id, &self.all_days(), &request).await?;
         let (rows, total) = merge_newest(
             pages.into_iter().map(|(_, p)| (p.rows, p.total)).collect(),
             |d| d.id.clone(),
             offset,
             limit,
         );
-        Ok((rows.into_iter().map(|d| d.into_stored(hook_id)).collect(), total))
+        Ok((rows, total))
     }
 
     async fn delivery(&self, id: &str) -> Result<Option<(StoredDelivery, Vec<AttemptRecord>)>> {
@@ -203,7 +203,7 @@ impl DeliveryLog for BucketLog {
         if day > day_of(now) || day < day_of(now) - self.retention_days as i64 - 1 {
             return Ok(None);
         }
-        let found: Option<DeliveryRow> =
+        let found: Option<StoredDelivery> =
             self.call(hook_id, day, &BucketRequest::Delivery { id: id.to_string() }).await?;
         let Some(row) = found else { return Ok(None) };
         // Its attempts were filed by the day each started: from its creation to its last write.
@@ -217,7 +217,7 @@ impl DeliveryLog for BucketLog {
             .map(|a| a.into_record(hook_id))
             .collect();
         attempts.sort_by_key(|a| a.number);
-        Ok(Some((row.into_stored(hook_id), attempts)))
+        Ok(Some((row, attempts)))
     }
 
     async fn failed_between(
@@ -233,13 +233,13 @@ impl DeliveryLog for BucketLog {
         let mut days = days_between(since_ms.saturating_sub(DAY_MS), until_ms, now, self.retention_days);
         days.reverse();
         let request = BucketRequest::Failed { since_ms, until_ms, limit };
-        let mut rows: Vec<DeliveryRow> = self
-            .each_day::<Vec<DeliveryRow>>(hook_id, &days, &request)
+        let mut rows: Vec<StoredDelivery> = self
+            .each_day::<Vec<StoredDelivery>>(hook_id, &days, &request)
             .await?
             .into_iter()
             .flat_map(|(_, rows)| rows)
             .collect();
         rows.sort_by_key(|d| d.created_at);
-        Ok(rows.into_iter().take(limit).map(|d| d.into_stored(hook_id)).collect())
+        Ok(rows.into_iter().take(limit).collect())
     }
 }

@@ -10,8 +10,9 @@
 //! writes 3 rows; each further attempt adds 3 (its row, its index entry, the delivery update).
 
 use super::{config, queue::QueueSender, QUEUE_BINDING};
+use crate::core::config::Config;
 use crate::core::ids::DAY_MS;
-use crate::delivery::buckets::{self, AttemptRow, BucketRequest, Compact, Counts, DeliveryRow, Page, Usage};
+use crate::delivery::buckets::{self, AttemptRow, BucketRequest, Compact, Counts, Page, Usage};
 use crate::delivery::ports::{DeliveryQueue, StoredDelivery};
 use crate::delivery::retention::sweep_plan;
 use std::cell::{Cell, RefCell};
@@ -39,6 +40,8 @@ const ATTEMPT_COLUMNS: &str =
 pub struct DeliveryBucket {
     state: State,
     env: Env,
+    /// Read once per instance, not per request (retention and sweep settings).
+    settings: Config,
     ready: Cell<bool>,
     /// How rows are stored compactly, once the bucket's hook and day are known.
     compact: RefCell<Option<Compact>>,
@@ -70,9 +73,10 @@ fn col_text(row: &Row, k: usize) -> Option<String> {
 }
 
 /// `DELIVERY_COLUMNS` (and `payload` as the tenth column when selected).
-fn delivery_row(row: &Row, c: &Compact) -> DeliveryRow {
-    DeliveryRow {
+fn delivery_row(row: &Row, c: &Compact) -> StoredDelivery {
+    StoredDelivery {
         id: c.full_id(&col_text(row, 0).unwrap_or_default()),
+        hook_id: c.hook_id().to_string(),
         event_id: Compact::full_event_id(&col_text(row, 1).unwrap_or_default()),
         event: Compact::event_name(col_int(row, 2).unwrap_or(-1)),
         status: Compact::status_name(col_int(row, 3).unwrap_or(3)),
@@ -188,10 +192,6 @@ impl DeliveryBucket {
         Ok(self.compact.borrow().clone().unwrap_or_else(|| Compact::new("", 0)))
     }
 
-    fn retention_days(&self) -> u32 {
-        config(&self.env).map(|c| c.log_retention_days).unwrap_or(14)
-    }
-
     /// Moves the alarm earlier when `at` comes before it (or sets the first one).
     async fn alarm_no_later_than(&self, at: i64) -> Result<()> {
         let current = match self.alarm_at.get() {
@@ -212,10 +212,11 @@ impl DeliveryBucket {
         &self,
         hook_id: &str,
         day: i64,
-        deliveries: &[DeliveryRow],
+        deliveries: &[StoredDelivery],
         attempts: &[AttemptRow],
     ) -> Result<()> {
-        let first_write = self.meta()?.is_none();
+        // Once this instance knows the bucket (`compact`), it was written before.
+        let first_write = self.compact.borrow().is_none() && self.meta()?.is_none();
         if first_write {
             self.run(
                 "INSERT OR IGNORE INTO meta (k, hook_id, day) VALUES ('bucket', ?, ?)",
@@ -264,8 +265,8 @@ impl DeliveryBucket {
                 ],
             )?;
         }
-        let expires = buckets::expires_at(day, self.retention_days());
-        let sweep_after = config(&self.env).map(|c| c.sweep_after_secs).unwrap_or(600) as i64 * 1000;
+        let expires = buckets::expires_at(day, self.settings.log_retention_days);
+        let sweep_after = self.settings.sweep_after_secs as i64 * 1000;
         let earliest_retry =
             deliveries.iter().filter(|d| d.status == "retrying").filter_map(|d| d.next_attempt_at).min();
         if first_write || earliest_retry.is_some() {
@@ -336,7 +337,7 @@ impl DeliveryBucket {
                 to_value(page)?
             }
             BucketRequest::Delivery { id } => {
-                let row: Option<DeliveryRow> = self
+                let row: Option<StoredDelivery> = self
                     .rows(
                         &format!("SELECT {DELIVERY_COLUMNS}, payload FROM deliveries WHERE id = ?"),
                         vec![text(c.id(&id))],
@@ -369,7 +370,7 @@ impl DeliveryBucket {
                 to_value(out)?
             }
             BucketRequest::Failed { since_ms, until_ms, limit } => {
-                let rows: Vec<DeliveryRow> = self
+                let rows: Vec<StoredDelivery> = self
                     .rows(
                         &format!(
                             "SELECT {DELIVERY_COLUMNS}, payload FROM deliveries WHERE status = 3 \
@@ -406,18 +407,19 @@ impl DeliveryBucket {
     async fn on_alarm(&self) -> Result<()> {
         self.alarm_at.set(None);
         let Some((hook_id, day)) = self.meta()? else { return Ok(()) };
-        let config = config(&self.env).map_err(|e| worker::Error::RustError(e.to_string()))?;
+        let config = &self.settings;
         let now = worker::Date::now().as_millis() as i64;
         let expires = buckets::expires_at(day, config.log_retention_days);
         let c = self.compact()?;
         let retrying: Vec<StoredDelivery> = self
             .rows(&format!("SELECT {DELIVERY_COLUMNS}, payload FROM deliveries WHERE status = 1"), vec![])?
             .into_iter()
-            .map(|r| delivery_row(&r, &c).into_stored(&hook_id))
+            .map(|r| delivery_row(&r, &c))
             .collect();
         if now >= expires && retrying.is_empty() {
             self.state.storage().delete_all().await?;
             self.ready.set(false);
+            *self.compact.borrow_mut() = None;
             return Ok(());
         }
         let sweep_after = config.sweep_after_secs as i64 * 1000;
@@ -453,6 +455,9 @@ impl DeliveryBucket {
 impl DurableObject for DeliveryBucket {
     fn new(state: State, env: Env) -> Self {
         Self {
+            // A bad variable is reported by every Worker request; here the defaults keep the
+            // bucket's alarms going.
+            settings: config(&env).unwrap_or_default(),
             state,
             env,
             ready: Cell::new(false),
