@@ -1,5 +1,5 @@
 // End to end: the fault matrix. One test per fault, each asserting the exact attempts the
-// receiver saw and the delivery's final state in the D1 log. RETRY_SCHEDULE=1,1.
+// receiver saw and the delivery's final state in the hook's delivery buckets. RETRY_SCHEDULE=1,1.
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { startWorker } from "./support/worker.mjs";

@@ -1,5 +1,5 @@
 //! The small traits the delivery logic and the API talk through. The Worker implements
-//! them over KV, Queues, D1 and `fetch` (`platform/`); tests use in-memory fakes.
+//! them over KV, Queues, Durable Objects and `fetch` (`platform/`); tests use in-memory fakes.
 
 use super::task::DeliveryTask;
 use crate::core::hook::Hook;

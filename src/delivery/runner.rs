@@ -13,7 +13,7 @@ use crate::core::Error;
 use futures_util::stream::{self, StreamExt};
 
 /// Attempts in flight per invocation: Workers allow 6 open connections, and the queue send
-/// or D1 write needs one.
+/// or a delivery-bucket write needs one.
 pub const CONCURRENCY: usize = 5;
 
 pub struct RunOutcome {
