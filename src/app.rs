@@ -6,7 +6,7 @@ use crate::delivery::ports::Platform;
 
 pub struct App<P: Platform> {
     pub config: Config,
-    pub hooks: P::Hooks,
+    pub tenants: P::Tenants,
     pub queue: P::Queue,
     pub http: P::Http,
     pub clock: P::Clock,

@@ -1,27 +1,50 @@
 //! In-memory fakes of the ports, for native tests of the delivery logic and the API.
 
 use crate::core::hook::{Hook, HookConfig};
+use crate::core::tenant::{Tenant, TenantSummary, DEFAULT_TENANT};
 use crate::core::Result;
 use crate::delivery::ports::{
-    AttemptRecord, Claim, Clock, DeliveryLog, DeliveryQueue, DeliveryRecord, ExecutionStats, HookStore,
-    HttpClient, HttpOutcome, IdempotencyStore, LogQuery, LoggedAttempt, OutboundRequest, Platform,
-    StoredDelivery,
+    AttemptRecord, Claim, Clock, DeliveryLog, DeliveryQueue, DeliveryRecord, ExecutionStats, HttpClient,
+    HttpOutcome, IdempotencyStore, LogQuery, LoggedAttempt, OutboundRequest, Platform, StoredDelivery,
+    TenantStore,
 };
 use crate::delivery::task::DeliveryTask;
 use serde_json::value::RawValue;
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
+/// Tenants in a map; `default` is stored only once something is written for it.
 #[derive(Default)]
-pub struct MemoryHooks(pub RefCell<Vec<Hook>>);
+pub struct MemoryTenants(pub RefCell<BTreeMap<String, Tenant>>);
 
-impl HookStore for MemoryHooks {
-    async fn load(&self) -> Result<Vec<Hook>> {
-        Ok(self.0.borrow().clone())
+impl MemoryTenants {
+    /// The hooks of a tenant (none if it is not stored).
+    pub fn hooks_of(&self, tenant: &str) -> Vec<Hook> {
+        self.0.borrow().get(tenant).map(|t| t.hooks.clone()).unwrap_or_default()
     }
-    async fn save(&self, hooks: &[Hook]) -> Result<()> {
-        *self.0.borrow_mut() = hooks.to_vec();
+
+    /// Replaces a tenant's hooks, storing the tenant if needed.
+    pub fn set_hooks(&self, tenant: &str, hooks: Vec<Hook>) {
+        let mut map = self.0.borrow_mut();
+        let t = map.entry(tenant.to_string()).or_insert_with(|| Tenant::new(tenant, tenant, 0));
+        t.hooks = hooks;
+    }
+}
+
+impl TenantStore for MemoryTenants {
+    async fn load(&self, id: &str) -> Result<Option<Tenant>> {
+        Ok(self.0.borrow().get(id).cloned())
+    }
+    async fn save(&self, tenant: &Tenant) -> Result<()> {
+        self.0.borrow_mut().insert(tenant.id.clone(), tenant.clone());
         Ok(())
+    }
+    async fn delete(&self, id: &str) -> Result<()> {
+        self.0.borrow_mut().remove(id);
+        Ok(())
+    }
+    async fn list(&self) -> Result<Vec<TenantSummary>> {
+        Ok(self.0.borrow().values().map(Tenant::summary).collect())
     }
 }
 
@@ -41,28 +64,32 @@ impl DeliveryQueue for MemoryQueue {
     }
 }
 
-/// Idempotency keys in a map (no expiry: tests run well within 24 h).
+/// Idempotency keys in a map keyed by (tenant, key) (no expiry: tests run well within 24 h).
 #[derive(Default)]
-pub struct MemoryIdempotency(pub RefCell<std::collections::HashMap<String, Option<(u16, String)>>>);
+pub struct MemoryIdempotency(pub RefCell<std::collections::HashMap<TenantKey, Option<(u16, String)>>>);
+
+/// (tenant, key digest).
+type TenantKey = (String, String);
 
 impl IdempotencyStore for MemoryIdempotency {
-    async fn claim(&self, key: &str, _now_ms: i64) -> Result<Claim> {
+    async fn claim(&self, tenant: &str, key: &str, _now_ms: i64) -> Result<Claim> {
         let mut map = self.0.borrow_mut();
-        Ok(match map.get(key) {
+        let key = (tenant.to_string(), key.to_string());
+        Ok(match map.get(&key) {
             None => {
-                map.insert(key.to_string(), None);
+                map.insert(key, None);
                 Claim::Fresh
             }
             Some(None) => Claim::InProgress,
             Some(Some((status, body))) => Claim::Replay { status: *status, body: body.clone() },
         })
     }
-    async fn complete(&self, key: &str, status: u16, body: &str) -> Result<()> {
-        self.0.borrow_mut().insert(key.to_string(), Some((status, body.to_string())));
+    async fn complete(&self, tenant: &str, key: &str, status: u16, body: &str) -> Result<()> {
+        self.0.borrow_mut().insert((tenant.to_string(), key.to_string()), Some((status, body.to_string())));
         Ok(())
     }
-    async fn release(&self, key: &str) -> Result<()> {
-        self.0.borrow_mut().remove(key);
+    async fn release(&self, tenant: &str, key: &str) -> Result<()> {
+        self.0.borrow_mut().remove(&(tenant.to_string(), key.to_string()));
         Ok(())
     }
 }
@@ -211,7 +238,7 @@ impl DeliveryLog for MemoryLog {
 pub struct TestPlatform;
 
 impl Platform for TestPlatform {
-    type Hooks = MemoryHooks;
+    type Tenants = MemoryTenants;
     type Queue = MemoryQueue;
     type Http = FakeHttp;
     type Clock = FixedClock;
@@ -239,6 +266,7 @@ impl Clock for FixedClock {
 
 pub fn hook_for(url: &str) -> Hook {
     Hook {
+        tenant_id: DEFAULT_TENANT.into(),
         id: "hook00000000000000001".into(),
         name: "test".into(),
         event: None,
@@ -254,6 +282,7 @@ pub fn hook_for(url: &str) -> Hook {
 
 pub fn task_for(hook: &Hook, attempt: u32) -> DeliveryTask {
     DeliveryTask {
+        tenant: hook.tenant_id.clone(),
         delivery_id: "dlv_1".into(),
         event_id: "evt_1".into(),
         hook_id: hook.id.clone(),

@@ -149,3 +149,359 @@ describe("admin console", () => {
     await fresh.close();
   });
 });
+
+// Tenants (§9) in the console: the operator's switcher and Tenants view, and the portal a
+// tenant's customer opens from `/#portal=<token>`. Screenshots at 375 px and 1280 px go to
+// tests/artifacts/console-tenants-*.png, console-tenant-*.png and console-portal-*.png.
+describe("tenants and the portal in the console", () => {
+  let w;
+  let rx;
+  let browser;
+  let context;
+  let page;
+  const dialogs = [];
+  const asTenant = (tenant) => ({ token: ADMIN_TOKEN, headers: { "hookwing-tenant": tenant } });
+  const hookNames = async (tenant) => {
+    const res = await w.call("GET", "/api/hooks", asTenant(tenant));
+    assert.equal(res.status, 200, `GET /api/hooks as ${tenant}: ${res.text}`);
+    return res.json.map((hk) => hk.name);
+  };
+  const noHorizontalScroll = async (p, what) => {
+    const width = await p.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 375, `${what}: no horizontal scrolling at 375 px (scrollWidth ${width})`);
+  };
+  const openTenant = async (name) => {
+    await page.getByRole("link", { name: "Tenants", exact: true }).click();
+    await page.getByRole("heading", { name: "Tenants", exact: true }).waitFor();
+    await page.getByRole("link", { name, exact: true }).click();
+    await page.getByRole("heading", { name, exact: true, level: 1 }).waitFor();
+    await page.locator("#tokens table, #tokens .empty").first().waitFor();
+  };
+  /** A fresh browser (no session storage shared with the operator) recording every request. */
+  const portalBrowser = async (viewport = { width: 1280, height: 900 }) => {
+    const ctx = await browser.newContext({ viewport });
+    const requests = [];
+    ctx.on("request", (r) => requests.push({ url: r.url(), headers: r.headers() }));
+    return { ctx, page: await ctx.newPage(), requests };
+  };
+
+  before(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`Chromium not found at ${CHROMIUM}. Install it with: sudo apt-get install -y chromium (or set CHROMIUM_PATH).`);
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    rx = await startReceiver();
+    w = await startWorker({ vars: { RETRY_SCHEDULE: "1" } });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"],
+    });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: w.url });
+    page = await context.newPage();
+    page.on("dialog", (d) => {
+      dialogs.push(d.message());
+      d.accept();
+    });
+    // A hook of the default tenant, which no other tenant may see.
+    const created = await w.admin("POST", "/api/hooks", { name: "Default orders", events: ["PostSignIn"], config: { url: rx.url("/default") } });
+    assert.equal(created.status, 201, created.text);
+    await page.goto(w.url + "/");
+    await page.getByLabel("Admin token").fill(ADMIN_TOKEN);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator('#hooks[data-tenant="default"]').waitFor();
+  });
+  after(async () => {
+    await browser?.close();
+    await w?.stop();
+    await rx?.stop();
+  });
+
+  test("the Tenants view creates a tenant, shows the API's validation inline, and the switcher then offers it", async () => {
+    await page.getByRole("link", { name: "Tenants", exact: true }).click();
+    await page.getByRole("heading", { name: "Tenants", exact: true }).waitFor();
+    await page.locator('[data-tenant-row="default"]').waitFor();
+    await page.getByLabel("Tenant name").fill("Acme Inc");
+    await page.getByLabel("Tenant ID (optional)").fill("Acme_Inc");
+    await page.getByRole("button", { name: "Create tenant" }).click();
+    await page.locator("#new-tenant-id-error").filter({ hasText: /\S/ }).waitFor();
+    const names = (await w.admin("GET", "/api/tenants")).json.map((t) => t.name);
+    assert.ok(!names.includes("Acme Inc"), `an invalid id creates nothing: ${names}`);
+
+    await page.getByLabel("Tenant ID (optional)").fill("acme");
+    await page.getByRole("button", { name: "Create tenant" }).click();
+    await page.getByRole("heading", { name: "Acme Inc", level: 1 }).waitFor();
+    const acme = await w.admin("GET", "/api/tenants/acme");
+    assert.equal(acme.status, 200, acme.text);
+    assert.equal(acme.json.name, "Acme Inc");
+
+    const switcher = page.getByLabel("Tenant", { exact: true });
+    assert.equal(await switcher.isVisible(), false, "no switcher on the Tenants view");
+    await page.getByRole("link", { name: "Hooks", exact: true }).click();
+    await page.locator('#hooks[data-tenant="default"]').waitFor();
+    assert.equal(await switcher.isVisible(), true, "the switcher is on the hook views");
+    const options = await switcher.locator("option").evaluateAll((os) => os.map((o) => o.value));
+    assert.deepEqual(options.sort(), ["acme", "default"]);
+    assert.equal(await switcher.inputValue(), "default");
+  });
+
+  test("choosing a tenant scopes the hook list and the hook form to it, and every hook call names it", async () => {
+    const seen = [];
+    const onRequest = (r) => seen.push({ url: r.url(), tenant: r.headers()["hookwing-tenant"] });
+    page.on("request", onRequest);
+    const switcher = page.getByLabel("Tenant", { exact: true });
+    await switcher.selectOption("acme");
+    await page.locator('#no-hooks[data-tenant="acme"]').waitFor();
+    assert.equal(await page.getByText("Default orders").count(), 0, "acme does not list default's hook");
+
+    await page.getByRole("link", { name: "New hook" }).click();
+    await page.getByLabel("Name").fill("Acme orders");
+    await page.getByLabel("Endpoint URL").fill(rx.url("/acme"));
+    await page.getByLabel("User.Created").check();
+    await page.getByRole("button", { name: "Create hook" }).click();
+    await page.getByRole("heading", { name: "Acme orders" }).waitFor();
+    page.off("request", onRequest);
+
+    const acmeHooks = (await w.call("GET", "/api/hooks", asTenant("acme"))).json;
+    assert.deepEqual(acmeHooks.map((hk) => [hk.name, hk.tenantId]), [["Acme orders", "acme"]]);
+    const defaultNames = await hookNames("default");
+    assert.ok(defaultNames.includes("Default orders"), `default keeps its hook: ${defaultNames}`);
+    assert.ok(!defaultNames.includes("Acme orders"), `the acme hook is not default's: ${defaultNames}`);
+    const noHeader = (await w.admin("GET", "/api/hooks")).json.map((hk) => hk.name);
+    assert.ok(!noHeader.includes("Acme orders"), "nor seen without a tenant header");
+
+    const hookCalls = seen.filter((r) => /^\/api\/(hooks|deliveries)/.test(new URL(r.url).pathname));
+    assert.ok(hookCalls.length >= 3, `list, create and details were called: ${hookCalls.map((r) => r.url)}`);
+    assert.deepEqual(hookCalls.filter((r) => r.tenant !== "acme"), [], "every hook call carries hookwing-tenant: acme");
+
+    await page.reload();
+    await page.getByRole("heading", { name: "Acme orders" }).waitFor();
+    assert.equal(await switcher.inputValue(), "acme", "the choice survives a reload");
+    assert.equal(await page.evaluate(() => sessionStorage.getItem("hookwing.tenant")), "acme");
+
+    await switcher.selectOption("default");
+    await page.locator('#hooks[data-tenant="default"]').waitFor();
+    const rows = await page.locator("#hooks tbody tr").allInnerTexts();
+    assert.ok(rows.some((r) => r.includes("Default orders")), `default's hook listed: ${rows}`);
+    assert.ok(!rows.some((r) => r.includes("Acme orders")), `acme's hook not listed under default: ${rows}`);
+  });
+
+  test("a minted token is shown once with a copy button, works for its tenant, and is refused once revoked", async () => {
+    await openTenant("Acme Inc");
+    await page.getByLabel("Scope", { exact: true }).selectOption("manage");
+    await page.getByLabel("Token name (optional)").fill("ci deploy");
+    await page.getByRole("button", { name: "Mint token" }).click();
+    const field = page.getByLabel("Token value");
+    await field.waitFor();
+    const value = await field.inputValue();
+    assert.match(value, /^hwk_acme_[A-Za-z0-9_-]{20,}$/);
+    assert.equal(await field.isEditable(), false, "the token field is read-only");
+    await page.locator("#minted").getByRole("button", { name: "Copy" }).click();
+    await page.getByText("Token copied.").waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), value, "Copy puts the token on the clipboard");
+
+    const withToken = await w.call("GET", "/api/hooks", { token: value });
+    assert.equal(withToken.status, 200, withToken.text);
+    assert.deepEqual(withToken.json.map((hk) => hk.name), ["Acme orders"], "the token acts on acme only");
+
+    const row = page.locator(".token-row", { hasText: "ci deploy" });
+    await row.waitFor();
+    await page.getByRole("link", { name: "Hooks", exact: true }).click();
+    await page.locator("#hooks").waitFor();
+    await openTenant("Acme Inc");
+    await row.waitFor();
+    assert.match(await row.innerText(), /ci deploy[\s\S]*manage/);
+    assert.equal(await page.locator("#new-token").count(), 0, "no token field after navigating back");
+    const leaks = await page.evaluate((v) => [
+      document.documentElement.outerHTML.includes(v),
+      document.body.innerText.includes(v),
+      [...document.querySelectorAll("input")].some((i) => i.value.includes(v)),
+    ], value);
+    assert.deepEqual(leaks, [false, false, false], "the token value is not on the page any more");
+
+    dialogs.length = 0;
+    await row.getByRole("button", { name: /^Revoke/ }).click();
+    await row.waitFor({ state: "detached" });
+    assert.ok(dialogs.some((m) => m.includes("ci deploy")), `revoking asked first: ${dialogs}`);
+    const listed = (await w.admin("GET", "/api/tenants/acme/tokens")).json;
+    assert.ok(!listed.some((tk) => tk.name === "ci deploy"), "the token is gone from the API's list");
+    const refused = await w.call("GET", "/api/hooks", { token: value });
+    assert.equal(refused.status, 401, `a revoked token is refused: ${refused.status} ${refused.text}`);
+    assert.equal(refused.json?.code, "auth.unauthorized");
+  });
+
+  test("the relay section shows the tenant's relay URL, and saving or clearing the key flips relayKeySet", async () => {
+    assert.equal(await page.getByLabel("Relay URL").inputValue(), `${w.url}/api/relay/logto/acme`);
+    assert.equal((await w.admin("GET", "/api/tenants/acme")).json.relayKeySet, false);
+    const state = page.locator("#relay-state");
+    assert.equal((await state.innerText()).trim(), "Not set");
+    await page.getByLabel("Logto signing key").fill("logto-signing-key-for-acme-0123456789");
+    await page.getByRole("button", { name: "Save relay key" }).click();
+    await state.filter({ hasText: /^Set$/ }).waitFor();
+    assert.equal((await w.admin("GET", "/api/tenants/acme")).json.relayKeySet, true);
+    assert.equal(await page.getByLabel("Logto signing key").inputValue(), "", "the key does not stay in the form");
+
+    await page.getByRole("button", { name: "Clear relay key" }).click();
+    await state.filter({ hasText: /^Not set$/ }).waitFor();
+    assert.equal((await w.admin("GET", "/api/tenants/acme")).json.relayKeySet, false);
+    await page.getByLabel("Logto signing key").fill("logto-signing-key-for-acme-0123456789");
+    await page.getByRole("button", { name: "Save relay key" }).click();
+    await state.filter({ hasText: /^Set$/ }).waitFor();
+    assert.equal((await w.admin("GET", "/api/tenants/acme")).json.relayKeySet, true);
+  });
+
+  test("the default tenant offers no delete; another tenant can be renamed and, after a confirm, deleted", async () => {
+    const temp = await w.admin("POST", "/api/tenants", { id: "temp", name: "Temp" });
+    assert.equal(temp.status, 201, temp.text);
+    await page.getByRole("link", { name: "Tenants", exact: true }).click();
+    await page.locator('[data-tenant-row="temp"]').waitFor();
+    await page.locator('[data-tenant-row="default"]').getByRole("link").click();
+    await page.locator("#default-permanent").waitFor();
+    assert.equal(await page.getByRole("button", { name: "Delete tenant" }).count(), 0);
+
+    await openTenant("Temp");
+    await page.getByLabel("Tenant name").fill("Temporary");
+    await page.getByRole("button", { name: "Rename" }).click();
+    await page.getByRole("heading", { name: "Temporary", level: 1 }).waitFor();
+    assert.equal((await w.admin("GET", "/api/tenants/temp")).json.name, "Temporary");
+
+    dialogs.length = 0;
+    await page.getByRole("button", { name: "Delete tenant" }).click();
+    await page.getByRole("heading", { name: "Tenants", exact: true }).waitFor();
+    await page.locator('[data-tenant-row="acme"]').waitFor();
+    assert.equal(await page.locator('[data-tenant-row="temp"]').count(), 0);
+    assert.ok(dialogs.some((m) => m.includes("Delete tenant temp")), `deleting asked first: ${dialogs}`);
+    assert.equal((await w.admin("GET", "/api/tenants/temp")).status, 404);
+  });
+
+  test("a portal link opens a console of that tenant only, without tenant administration, the token never in the address bar or a request URL", async () => {
+    await openTenant("Acme Inc");
+    await page.getByRole("button", { name: "Open portal link" }).click();
+    const link = page.locator("#portal-link");
+    await link.waitFor();
+    const href = await link.getAttribute("href");
+    assert.equal(await link.getAttribute("target"), "_blank");
+    assert.ok(href.startsWith(`${w.url}/#portal=hwk_acme_`), `portal URL: ${href}`);
+    const portalToken = decodeURIComponent(href.slice(href.indexOf("#portal=") + "#portal=".length));
+
+    const { ctx, page: p, requests } = await portalBrowser();
+    await p.goto(href);
+    await p.getByText("Portal — acme").waitFor();
+    await p.locator('#hooks[data-tenant="acme"]').waitFor();
+    const rows = await p.locator("#hooks tbody tr").allInnerTexts();
+    assert.equal(rows.length, 1, `one hook: ${rows}`);
+    assert.match(rows[0], /Acme orders/);
+    assert.equal(await p.getByText("Default orders").count(), 0);
+    assert.equal(await p.locator('a[href="#/tenants"]').count(), 0, "no Tenants link");
+    assert.equal(await p.getByRole("link", { name: "Tenants" }).count(), 0, "no Tenants link");
+    assert.equal(await p.getByLabel("Tenant", { exact: true }).count(), 0, "no tenant switcher");
+    assert.equal(await p.locator("select#tenant").count(), 0, "no tenant switcher");
+    const [where, stored, admin] = await p.evaluate(() => [location.href, sessionStorage.getItem("hookwing.portalToken"), sessionStorage.getItem("hookwing.adminToken")]);
+    assert.ok(!where.includes(portalToken) && !where.includes("portal="), `the token left the address bar: ${where}`);
+    assert.equal(stored, portalToken, "the token is in session storage");
+    assert.equal(admin, null, "not as an admin token");
+    await p.screenshot({ path: path.join(ARTIFACTS, "console-portal-1280.png"), fullPage: true });
+
+    await p.getByRole("link", { name: "Acme orders" }).click();
+    await p.getByRole("heading", { name: "Signing key" }).waitFor();
+    await p.locator(".delivery-row, #deliveries .empty").first().waitFor();
+    await p.evaluate(() => (location.hash = "#/tenants"));
+    await p.getByText("Nothing here").waitFor();
+    assert.equal(await p.getByRole("heading", { name: "Tenants" }).count(), 0, "no Tenants view in the portal");
+    await p.goBack();
+    await p.getByRole("heading", { name: "Signing key" }).waitFor();
+    await p.goBack();
+    await p.locator('#hooks[data-tenant="acme"]').waitFor();
+    assert.ok(!(await p.evaluate(() => location.href)).includes(portalToken), "history holds no token either");
+
+    await p.setViewportSize({ width: 375, height: 800 });
+    await p.reload();
+    await p.locator('#hooks[data-tenant="acme"]').waitFor();
+    await noHorizontalScroll(p, "portal hook list");
+    await p.screenshot({ path: path.join(ARTIFACTS, "console-portal-375.png"), fullPage: true });
+
+    const apiCalls = requests.filter((r) => r.url.startsWith(`${w.url}/api/`) && !r.url.startsWith(`${w.url}/api/events/catalog`));
+    assert.ok(apiCalls.length >= 4, `the portal called the API: ${apiCalls.map((r) => r.url)}`);
+    assert.deepEqual(requests.filter((r) => r.url.includes(portalToken)).map((r) => r.url), [], "no request URL carries the token");
+    assert.deepEqual(
+      requests.flatMap((r) => Object.entries(r.headers).filter(([k, v]) => k !== "authorization" && v.includes(portalToken)).map(([k]) => `${r.url} ${k}`)),
+      [],
+      "no header but Authorization carries the token",
+    );
+    assert.deepEqual(apiCalls.filter((r) => r.headers.authorization !== `Bearer ${portalToken}`).map((r) => r.url), [], "every API call uses the portal token");
+    assert.deepEqual(requests.filter((r) => "hookwing-tenant" in r.headers).map((r) => r.url), [], "no call names a tenant");
+    assert.deepEqual(requests.filter((r) => new URL(r.url).pathname.startsWith("/api/tenants")).map((r) => r.url), [], "no tenant route is called");
+    await ctx.close();
+  });
+
+  test("a revoked portal link, an expired portal token and a made-up one show the expired state, not the admin sign-in", async () => {
+    const check = async (p, what) => {
+      await p.getByRole("heading", { name: "This portal link has expired or was revoked" }).waitFor();
+      assert.equal(await p.getByLabel("Admin token").count(), 0, `${what}: no admin sign-in form`);
+      assert.equal(await p.locator("#hooks").count(), 0, `${what}: no hooks`);
+    };
+
+    // A portal session is one of the tenant's manage tokens: the operator revokes it from the list.
+    const before = new Set((await w.admin("GET", "/api/tenants/acme/tokens")).json.map((tk) => tk.id));
+    const portal = await w.admin("POST", "/api/tenants/acme/portal", { expiresInSeconds: 600 });
+    assert.equal(portal.status, 201, portal.text);
+    const added = (await w.admin("GET", "/api/tenants/acme/tokens")).json.filter((tk) => !before.has(tk.id));
+    assert.equal(added.length, 1, `the portal session is listed: ${JSON.stringify(added)}`);
+    let { ctx, page: p } = await portalBrowser();
+    await p.goto(portal.json.url);
+    await p.locator('#hooks[data-tenant="acme"]').waitFor();
+    assert.equal((await w.admin("DELETE", `/api/tenants/acme/tokens/${added[0].id}`)).status, 204);
+    await p.reload();
+    await check(p, "revoked");
+    await p.reload();
+    await check(p, "revoked, after another reload");
+    assert.ok(await p.getByText("Portal — acme").isVisible(), "the banner still names the tenant");
+    await ctx.close();
+
+    const expiring = await w.admin("POST", "/api/tenants/acme/tokens", { scope: "manage", name: "short-lived", expiresAt: Date.now() + 3000 });
+    assert.equal(expiring.status, 201, expiring.text);
+    ({ ctx, page: p } = await portalBrowser());
+    await p.goto(`${w.url}/#portal=${expiring.json.token}`);
+    await p.locator('#hooks[data-tenant="acme"]').waitFor();
+    await until("the token to expire", async () => (await w.call("GET", "/api/hooks", { token: expiring.json.token })).status === 401, 10000);
+    await p.getByRole("link", { name: "Acme orders" }).click();
+    await check(p, "expired");
+    await ctx.close();
+
+    ({ ctx, page: p } = await portalBrowser());
+    await p.goto(`${w.url}/#portal=hwk_acme_not-a-token-anyone-minted`);
+    await check(p, "made up");
+    await ctx.close();
+  });
+
+  test("the operator's tenant views and hook list with the switcher fit 375 px (screenshots at 1280 and 375 px)", async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.getByRole("link", { name: "Tenants", exact: true }).click();
+    await page.locator('[data-tenant-row="acme"]').waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, "console-tenants-1280.png"), fullPage: true });
+    await openTenant("Acme Inc");
+    await page.getByRole("button", { name: "Mint token" }).click();
+    await page.getByLabel("Token value").waitFor();
+    await page.getByRole("button", { name: "Open portal link" }).click();
+    await page.locator("#portal-link").waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, "console-tenant-1280.png"), fullPage: true });
+    await page.setViewportSize({ width: 375, height: 800 });
+    await noHorizontalScroll(page, "tenant page with a minted token and a portal link");
+    await page.screenshot({ path: path.join(ARTIFACTS, "console-tenant-375.png"), fullPage: true });
+
+    await page.getByRole("link", { name: "Tenants", exact: true }).click();
+    await page.locator('[data-tenant-row="acme"]').waitFor();
+    await noHorizontalScroll(page, "tenants view");
+    await page.screenshot({ path: path.join(ARTIFACTS, "console-tenants-375.png"), fullPage: true });
+
+    await page.getByRole("link", { name: "Hooks", exact: true }).click();
+    await page.getByLabel("Tenant", { exact: true }).selectOption("acme");
+    await page.locator('#hooks[data-tenant="acme"]').waitFor();
+    assert.ok(await page.getByLabel("Tenant", { exact: true }).isVisible(), "the switcher shows at 375 px");
+    await noHorizontalScroll(page, "hook list with the switcher");
+    await page.screenshot({ path: path.join(ARTIFACTS, "console-tenant-hooks-375.png"), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.screenshot({ path: path.join(ARTIFACTS, "console-tenant-hooks-1280.png"), fullPage: true });
+  });
+});

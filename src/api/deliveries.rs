@@ -3,12 +3,12 @@
 use super::pagination;
 use super::{App, Request, Response};
 use crate::core::hook::Hook;
+use crate::core::ids::locate_delivery;
 use crate::core::sanitize::{mask_text, masked};
+use crate::core::tenant::Tenant;
 use crate::core::time::parse_iso;
 use crate::core::Error;
-use crate::delivery::ports::{
-    AttemptRecord, Clock, DeliveryLog, DeliveryQueue, HookStore, Platform, StoredDelivery,
-};
+use crate::delivery::ports::{AttemptRecord, Clock, DeliveryLog, DeliveryQueue, Platform, StoredDelivery};
 use crate::delivery::task::DeliveryTask;
 use serde_json::{json, Value};
 
@@ -66,21 +66,35 @@ fn instant(body: &Value, field: &str) -> Result<Option<i64>, Error> {
 }
 
 /// A one-off attempt of a stored delivery (never rescheduled if it fails).
-fn manual_task(d: &StoredDelivery) -> Result<DeliveryTask, Error> {
-    DeliveryTask::resume(d, true).ok_or_else(|| Error::internal("the delivery's payload is gone"))
+fn manual_task(tenant: &Tenant, d: &StoredDelivery) -> Result<DeliveryTask, Error> {
+    DeliveryTask::resume(&tenant.id, d, true).ok_or_else(|| Error::internal("the delivery's payload is gone"))
+}
+
+/// A live hook of the tenant; another tenant's is as missing as none.
+fn existing_hook<'a>(tenant: &'a Tenant, id: &str) -> Result<&'a Hook, Error> {
+    tenant.hooks.iter().find(|h| h.id == id).ok_or_else(|| Error::hook_not_found(id))
 }
 
 impl<P: Platform> App<P> {
-    async fn existing_hook(&self, id: &str) -> Result<Hook, Error> {
-        self.hooks
-            .load_fresh()
-            .await?
-            .into_iter()
-            .find(|h| h.id == id)
-            .ok_or_else(|| Error::hook_not_found(id))
+    /// A delivery of one of the tenant's hooks (live or deleted within retention). Another
+    /// tenant's delivery is not even looked up: it answers exactly like a missing one.
+    async fn owned_delivery(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+    ) -> Result<(StoredDelivery, Vec<AttemptRecord>), Error> {
+        if !locate_delivery(id).is_some_and(|(hook, _)| tenant.owns_hook(hook)) {
+            return Err(delivery_not_found(id));
+        }
+        self.log.delivery(id).await?.ok_or_else(|| delivery_not_found(id))
     }
 
-    pub(super) async fn list_deliveries(&self, req: &Request, hook_id: &str) -> Result<Response, Error> {
+    pub(super) async fn list_deliveries(
+        &self,
+        req: &Request,
+        tenant: Tenant,
+        hook_id: &str,
+    ) -> Result<Response, Error> {
         let status = req.query("status");
         if let Some(s) = status.filter(|s| !STATUSES.contains(s)) {
             return Err(Error::invalid_input(
@@ -89,15 +103,15 @@ impl<P: Platform> App<P> {
             ));
         }
         let page = pagination::parse(req, true)?.unwrap_or(pagination::Page { page: 1, page_size: 20 });
-        self.existing_hook(hook_id).await?;
+        existing_hook(&tenant, hook_id)?;
         let (rows, total) = self.log.deliveries(hook_id, status, page.page_size, page.offset()).await?;
         let mut resp = Response::json(200, &Value::Array(rows.iter().map(delivery_json).collect()));
         resp.headers.extend(pagination::headers(req, page, total));
         Ok(resp)
     }
 
-    pub(super) async fn get_delivery(&self, id: &str) -> Result<Response, Error> {
-        let (d, attempts) = self.log.delivery(id).await?.ok_or_else(|| delivery_not_found(id))?;
+    pub(super) async fn get_delivery(&self, tenant: Tenant, id: &str) -> Result<Response, Error> {
+        let (d, attempts) = self.owned_delivery(&tenant, id).await?;
         let mut body = delivery_json(&d);
         body["payload"] = d
             .payload
@@ -109,25 +123,31 @@ impl<P: Platform> App<P> {
         Ok(Response::json(200, &body))
     }
 
-    pub(super) async fn retry_delivery(&self, id: &str) -> Result<Response, Error> {
-        let (d, _) = self.log.delivery(id).await?.ok_or_else(|| delivery_not_found(id))?;
-        self.existing_hook(&d.hook_id).await?;
-        let task = manual_task(&d)?;
+    pub(super) async fn retry_delivery(&self, tenant: Tenant, id: &str) -> Result<Response, Error> {
+        let (d, _) = self.owned_delivery(&tenant, id).await?;
+        existing_hook(&tenant, &d.hook_id)?;
+        let task = manual_task(&tenant, &d)?;
         let attempt = task.attempt;
         self.queue.enqueue(&[(task, 0)]).await?;
         Ok(Response::json(202, &json!({ "id": d.id, "attempt": attempt })))
     }
 
-    pub(super) async fn recover_hook(&self, req: &Request, hook_id: &str) -> Result<Response, Error> {
+    pub(super) async fn recover_hook(
+        &self,
+        req: &Request,
+        tenant: Tenant,
+        hook_id: &str,
+    ) -> Result<Response, Error> {
         let body = req.json()?;
         let since = instant(&body, "since")?.ok_or_else(|| Error::invalid_input("since", "is required"))?;
         let until = instant(&body, "until")?.unwrap_or_else(|| self.clock.now_ms());
         if since > until {
             return Err(Error::invalid_input("since", "must not be after until"));
         }
-        self.existing_hook(hook_id).await?;
+        existing_hook(&tenant, hook_id)?;
         let failed = self.log.failed_between(hook_id, since, until, MAX_RECOVER).await?;
-        let tasks = failed.iter().map(|d| Ok((manual_task(d)?, 0))).collect::<Result<Vec<_>, Error>>()?;
+        let tasks =
+            failed.iter().map(|d| Ok((manual_task(&tenant, d)?, 0))).collect::<Result<Vec<_>, Error>>()?;
         if !tasks.is_empty() {
             self.queue.enqueue(&tasks).await?;
         }
@@ -152,9 +172,12 @@ mod tests {
         h["id"].as_str().unwrap().to_string()
     }
 
-    fn delivery(app: &TestApp, hook_id: &str, id: &str, status: &'static str, at: i64) {
+    /// Records a delivery of the hook created at `at`; its id names the hook (and bucket).
+    fn delivery(app: &TestApp, hook_id: &str, status: &'static str, at: i64) -> String {
+        let id = crate::core::ids::delivery_id(hook_id, at);
         let d = DeliveryRecord {
-            id: id.into(),
+            tenant: "default".into(),
+            id: id.clone(),
             event_id: "evt_1".into(),
             hook_id: hook_id.into(),
             event: "PostSignIn".into(),
@@ -166,17 +189,18 @@ mod tests {
             at,
         };
         block_on(app.log.record(&[d], &[])).unwrap();
+        id
     }
 
     #[test]
     fn lists_a_hooks_deliveries_with_status_filter() {
         let app = app();
         let h = hook(&app);
-        delivery(&app, &h, "dlv_a", "failed", 1);
-        delivery(&app, &h, "dlv_b", "succeeded", 2);
+        delivery(&app, &h, "failed", 1);
+        let b = delivery(&app, &h, "succeeded", 2);
         let (_, all) = call(&app, "GET", &format!("/api/hooks/{h}/deliveries"), Some("admin"), "");
         assert_eq!(all.as_array().unwrap().len(), 2);
-        assert_eq!(all[0]["id"], "dlv_b");
+        assert_eq!(all[0]["id"], b);
         let (_, failed) =
             call(&app, "GET", &format!("/api/hooks/{h}/deliveries?status=failed"), Some("admin"), "");
         assert_eq!(failed.as_array().unwrap().len(), 1);
@@ -191,8 +215,8 @@ mod tests {
     fn one_delivery_carries_payload_and_attempts() {
         let app = app();
         let h = hook(&app);
-        delivery(&app, &h, "dlv_a", "failed", 1);
-        let (status, d) = call(&app, "GET", "/api/deliveries/dlv_a", Some("admin"), "");
+        let a = delivery(&app, &h, "failed", 1);
+        let (status, d) = call(&app, "GET", &format!("/api/deliveries/{a}"), Some("admin"), "");
         assert_eq!(status, 200);
         assert_eq!(d["payload"]["event"], "PostSignIn");
         assert_eq!(d["attemptCount"], 4);
@@ -204,8 +228,8 @@ mod tests {
     fn retry_enqueues_one_manual_attempt() {
         let app = app();
         let h = hook(&app);
-        delivery(&app, &h, "dlv_a", "failed", 1);
-        let (status, body) = call(&app, "POST", "/api/deliveries/dlv_a/retry", Some("admin"), "");
+        let a = delivery(&app, &h, "failed", 1);
+        let (status, body) = call(&app, "POST", &format!("/api/deliveries/{a}/retry"), Some("admin"), "");
         assert_eq!((status, body["attempt"].as_u64()), (202, Some(5)));
         let sent = app.queue.sent.borrow();
         assert!(sent[0].0.manual);
@@ -216,13 +240,13 @@ mod tests {
     fn recover_re_enqueues_failed_deliveries_in_the_window() {
         let app = app();
         let h = hook(&app);
-        delivery(&app, &h, "dlv_old", "failed", 1_000);
-        delivery(&app, &h, "dlv_new", "failed", 5_000);
-        delivery(&app, &h, "dlv_ok", "succeeded", 5_000);
+        delivery(&app, &h, "failed", 1_000);
+        let new = delivery(&app, &h, "failed", 5_000);
+        delivery(&app, &h, "succeeded", 5_000);
         let (status, body) =
             call(&app, "POST", &format!("/api/hooks/{h}/recover"), Some("admin"), r#"{"since":2000}"#);
         assert_eq!((status, body["count"].as_u64()), (202, Some(1)));
-        assert_eq!(app.queue.sent.borrow()[0].0.delivery_id, "dlv_new");
+        assert_eq!(app.queue.sent.borrow()[0].0.delivery_id, new);
         let (_, iso) = call(
             &app,
             "POST",
@@ -245,8 +269,10 @@ mod tests {
         use crate::delivery::ports::AttemptRecord;
         let app = app();
         let h = hook(&app);
+        let id = crate::core::ids::delivery_id(&h, 1);
         let d = DeliveryRecord {
-            id: "dlv_s".into(),
+            tenant: "default".into(),
+            id: id.clone(),
             event_id: "evt_1".into(),
             hook_id: h.clone(),
             event: "PostSignIn".into(),
@@ -259,7 +285,7 @@ mod tests {
         };
         let a = AttemptRecord {
             id: "att_s".into(),
-            delivery_id: "dlv_s".into(),
+            delivery_id: id.clone(),
             hook_id: h,
             event: "PostSignIn".into(),
             number: 1,
@@ -271,7 +297,7 @@ mod tests {
             error: None,
         };
         block_on(app.log.record(&[d], &[a])).unwrap();
-        let (_, body) = call(&app, "GET", "/api/deliveries/dlv_s", Some("admin"), "");
+        let (_, body) = call(&app, "GET", &format!("/api/deliveries/{id}"), Some("admin"), "");
         assert_eq!(body["payload"]["data"], serde_json::json!({"clientSecret": "******", "name": "n"}));
         assert_eq!(body["attempts"][0]["responseBody"], r#"{"sessionToken":"******","ok":true}"#);
     }

@@ -5,10 +5,11 @@
 use super::{App, Request, Response};
 use crate::core::event::{parse_ingest, Event, Ingest};
 use crate::core::signature::verify_logto_signature;
+use crate::core::tenant::{Tenant, DEFAULT_TENANT};
 use crate::core::{ids, Error};
 use crate::delivery::consumer::Processed;
 use crate::delivery::fanout;
-use crate::delivery::ports::{Claim, Clock, DeliveryQueue, HookStore, IdempotencyStore, Platform};
+use crate::delivery::ports::{Claim, Clock, DeliveryQueue, IdempotencyStore, Platform};
 use crate::delivery::task::DeliveryTask;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -39,23 +40,23 @@ fn idempotency_key(req: &Request) -> Result<Option<String>, Error> {
 }
 
 impl<P: Platform> App<P> {
-    pub(super) async fn ingest_events(&self, req: &Request) -> Result<Response, Error> {
+    pub(super) async fn ingest_events(&self, req: &Request, tenant: Tenant) -> Result<Response, Error> {
         let wait = wants_wait(req)?;
         let ingest = parse_ingest(&req.body, self.clock.now_ms(), ids::event_id)?;
         match idempotency_key(req)? {
-            None => self.accept(ingest, wait).await,
-            Some(key) => self.once(&key, || self.accept(ingest, wait)).await,
+            None => self.accept(&tenant, ingest, wait).await,
+            Some(key) => self.once(&tenant.id, &key, || self.accept(&tenant, ingest, wait)).await,
         }
     }
 
     /// Runs `work` once per key within 24 h: a repeat answers the first response again and
     /// does nothing else; a failure leaves the key free for a retry.
-    async fn once<F, Fut>(&self, key: &str, work: F) -> Result<Response, Error>
+    async fn once<F, Fut>(&self, tenant: &str, key: &str, work: F) -> Result<Response, Error>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<Response, Error>>,
     {
-        match self.idempotency.claim(key, self.clock.now_ms()).await? {
+        match self.idempotency.claim(tenant, key, self.clock.now_ms()).await? {
             Claim::Replay { status, body } => Ok(Response {
                 status,
                 headers: vec![
@@ -72,27 +73,40 @@ impl<P: Platform> App<P> {
             Claim::Fresh => match work().await {
                 Ok(resp) => {
                     let body = String::from_utf8_lossy(&resp.body);
-                    self.idempotency.complete(key, resp.status, &body).await?;
+                    self.idempotency.complete(tenant, key, resp.status, &body).await?;
                     Ok(resp)
                 }
                 Err(err) => {
-                    let _ = self.idempotency.release(key).await;
+                    let _ = self.idempotency.release(tenant, key).await;
                     Err(err)
                 }
             },
         }
     }
 
-    /// Relay from a Logto hook: the body must carry Logto's signature made with
-    /// `LOGTO_RELAY_SIGNING_KEY`; Logto's `hookId` is dropped by ingestion.
+    /// Relay from a Logto hook into `default`: the body must carry Logto's signature made
+    /// with `LOGTO_RELAY_SIGNING_KEY`; Logto's `hookId` is dropped by ingestion.
     pub(super) async fn relay_logto(&self, req: &Request) -> Result<Response, Error> {
         let key = self
             .config
             .relay_signing_key
-            .as_deref()
+            .clone()
             .ok_or_else(|| Error::missing_secret("LOGTO_RELAY_SIGNING_KEY"))?;
+        let tenant = self.existing_tenant(DEFAULT_TENANT, false).await?;
+        self.relay(req, tenant, &key).await
+    }
+
+    /// Relay into one tenant, verified with the relay key that tenant set.
+    pub(super) async fn relay_logto_tenant(&self, req: &Request, tenant_id: &str) -> Result<Response, Error> {
+        let tenant = self.existing_tenant(tenant_id, false).await?;
+        let key = tenant.relay_key.clone().unwrap_or_default();
+        self.relay(req, tenant, &key).await
+    }
+
+    async fn relay(&self, req: &Request, tenant: Tenant, key: &str) -> Result<Response, Error> {
         let signature = req.header("logto-signature-sha-256").unwrap_or_default();
-        if !verify_logto_signature(key, &req.body, signature) {
+        // No key set: nothing can match.
+        if key.is_empty() || !verify_logto_signature(key, &req.body, signature) {
             return Err(Error::new(
                 401,
                 "relay.invalid_signature",
@@ -103,20 +117,21 @@ impl<P: Platform> App<P> {
         // Logto's signature has no timestamp, so a captured request could be replayed: the
         // same signed body within 24 h is answered as before and delivers nothing new.
         let key = hex::encode(Sha256::digest(format!("relay:{signature}").as_bytes()));
-        self.once(&key, || self.accept(ingest, false)).await
+        self.once(&tenant.id, &key, || self.accept(&tenant, ingest, false)).await
     }
 
-    async fn accept(&self, ingest: Ingest, wait: bool) -> Result<Response, Error> {
-        // One hook-store read for the whole request, never a list.
-        let hooks = self.hooks.load().await?;
+    /// Plans deliveries to the tenant's hooks only (read once for the whole request, by
+    /// `authorize`, never a list).
+    async fn accept(&self, tenant: &Tenant, ingest: Ingest, wait: bool) -> Result<Response, Error> {
+        let hooks = &tenant.hooks;
         let now = self.clock.now_ms();
         let planned = ingest
             .events
             .iter()
-            .map(|event| Ok((event, fanout::plan(event, &hooks, |hook| ids::delivery_id(hook, now))?)))
+            .map(|event| Ok((event, fanout::plan(event, hooks, |hook| ids::delivery_id(hook, now))?)))
             .collect::<Result<Vec<_>, Error>>()?;
         let (status, answers) = if wait {
-            (200, self.deliver_inline(&hooks, &planned).await?)
+            (200, self.deliver_inline(hooks, &planned).await?)
         } else {
             let tasks: Vec<(DeliveryTask, u32)> =
                 planned.iter().flat_map(|(_, t)| t.iter().map(|t| (t.clone(), 0))).collect();

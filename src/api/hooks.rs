@@ -3,9 +3,10 @@
 use super::pagination;
 use super::{App, Request, Response};
 use crate::core::hook::{parse_grace_period, parse_hook_patch, parse_new_hook, parse_test_request, Hook};
+use crate::core::tenant::{DeletedHook, Tenant};
 use crate::core::test_payload::test_payload;
 use crate::core::{ids, Error};
-use crate::delivery::ports::{Clock, DeliveryLog, ExecutionStats, HookStore, Platform};
+use crate::delivery::ports::{Clock, DeliveryLog, ExecutionStats, Platform, TenantStore};
 use crate::delivery::ports::{HttpClient, HttpOutcome};
 use crate::delivery::request;
 use futures_util::stream::{self, StreamExt};
@@ -43,15 +44,9 @@ impl<P: Platform> App<P> {
             .collect())
     }
 
-    async fn find_hook(&self, id: &str, not_found: fn(&str) -> Error) -> Result<(Vec<Hook>, usize), Error> {
-        let hooks = self.hooks.load_fresh().await?;
-        let index = hooks.iter().position(|h| h.id == id).ok_or_else(|| not_found(id))?;
-        Ok((hooks, index))
-    }
-
-    pub(super) async fn list_hooks(&self, req: &Request) -> Result<Response, Error> {
+    pub(super) async fn list_hooks(&self, req: &Request, tenant: Tenant) -> Result<Response, Error> {
         let page = pagination::parse(req, false)?;
-        let mut hooks = self.hooks.load_fresh().await?;
+        let mut hooks = tenant.hooks;
         hooks.sort_by_key(|h| std::cmp::Reverse(h.created_at));
         let Some(page) = page else {
             return Ok(Response::json(200, &Value::Array(self.with_stats(&hooks, req).await?)));
@@ -62,52 +57,77 @@ impl<P: Platform> App<P> {
         Ok(resp)
     }
 
-    pub(super) async fn create_hook(&self, req: &Request) -> Result<Response, Error> {
+    pub(super) async fn create_hook(&self, req: &Request, mut tenant: Tenant) -> Result<Response, Error> {
         let input = parse_new_hook(&req.json()?, self.config.allow_private_targets)?;
-        let hook = input.into_hook(ids::hook_id(), ids::signing_key(), self.clock.now_ms());
-        let mut hooks = self.hooks.load_fresh().await?;
-        hooks.push(hook.clone());
-        self.hooks.save(&hooks).await?;
+        let max = self.config.max_hooks_per_tenant as usize;
+        if tenant.hooks.len() >= max {
+            return Err(Error::new(
+                400,
+                "hook.limit_reached",
+                format!("This tenant already has {max} hooks (MAX_HOOKS_PER_TENANT)."),
+            ));
+        }
+        let hook = input.into_hook(&tenant.id, ids::hook_id(), ids::signing_key(), self.clock.now_ms());
+        tenant.hooks.push(hook.clone());
+        self.tenants.save(&tenant).await?;
         Ok(Response::json(201, &hook.to_api_json()))
     }
 
-    pub(super) async fn get_hook(&self, req: &Request, id: &str) -> Result<Response, Error> {
-        let (hooks, i) = self.find_hook(id, Error::hook_not_found).await?;
-        let mut one = self.with_stats(&hooks[i..=i], req).await?;
+    pub(super) async fn get_hook(&self, req: &Request, tenant: Tenant, id: &str) -> Result<Response, Error> {
+        let i = find_hook(&tenant, id, Error::hook_not_found)?;
+        let mut one = self.with_stats(&tenant.hooks[i..=i], req).await?;
         Ok(Response::json(200, &one.remove(0)))
     }
 
-    pub(super) async fn patch_hook(&self, req: &Request, id: &str) -> Result<Response, Error> {
+    pub(super) async fn patch_hook(
+        &self,
+        req: &Request,
+        mut tenant: Tenant,
+        id: &str,
+    ) -> Result<Response, Error> {
         let patch = parse_hook_patch(&req.json()?, self.config.allow_private_targets)?;
-        let (mut hooks, i) = self.find_hook(id, Error::entity_not_exists).await?;
-        patch.apply(&mut hooks[i]);
-        self.hooks.save(&hooks).await?;
-        Ok(Response::json(200, &hooks[i].to_api_json()))
+        let i = find_hook(&tenant, id, Error::entity_not_exists)?;
+        patch.apply(&mut tenant.hooks[i]);
+        self.tenants.save(&tenant).await?;
+        Ok(Response::json(200, &tenant.hooks[i].to_api_json()))
     }
 
-    pub(super) async fn delete_hook(&self, id: &str) -> Result<Response, Error> {
-        let (mut hooks, i) = self.find_hook(id, Error::entity_not_found).await?;
-        hooks.remove(i);
-        self.hooks.save(&hooks).await?;
+    pub(super) async fn delete_hook(&self, mut tenant: Tenant, id: &str) -> Result<Response, Error> {
+        let i = find_hook(&tenant, id, Error::entity_not_found)?;
+        tenant.hooks.remove(i);
+        // Its deliveries stay readable by this tenant until retention drops them.
+        let now = self.clock.now_ms();
+        tenant.deleted_hooks.push(DeletedHook { id: id.to_string(), deleted_at: now });
+        tenant.prune(now, self.config.log_retention_days as i64 * ids::DAY_MS);
+        self.tenants.save(&tenant).await?;
         Ok(Response::empty(204))
     }
 
-    pub(super) async fn regenerate_signing_key(&self, req: &Request, id: &str) -> Result<Response, Error> {
+    pub(super) async fn regenerate_signing_key(
+        &self,
+        req: &Request,
+        mut tenant: Tenant,
+        id: &str,
+    ) -> Result<Response, Error> {
         let grace = parse_grace_period(&req.json()?)?;
-        let (mut hooks, i) = self.find_hook(id, Error::entity_not_exists).await?;
-        hooks[i].rotate_signing_key(ids::signing_key(), self.clock.now_ms(), grace);
-        self.hooks.save(&hooks).await?;
-        Ok(Response::json(200, &hooks[i].to_api_json()))
+        let i = find_hook(&tenant, id, Error::entity_not_exists)?;
+        tenant.hooks[i].rotate_signing_key(ids::signing_key(), self.clock.now_ms(), grace);
+        self.tenants.save(&tenant).await?;
+        Ok(Response::json(200, &tenant.hooks[i].to_api_json()))
     }
+}
+
+/// The index of the tenant's hook `id`; another tenant's hook is as missing as no hook.
+fn find_hook(tenant: &Tenant, id: &str, not_found: fn(&str) -> Error) -> Result<usize, Error> {
+    tenant.hooks.iter().position(|h| h.id == id).ok_or_else(|| not_found(id))
 }
 
 impl<P: Platform> App<P> {
     /// Logto's test send: its fixed payload for each event, signed with the stored key, sent
     /// to the config in the body (so unsaved settings can be tried). Not logged.
-    pub(super) async fn test_hook(&self, req: &Request, id: &str) -> Result<Response, Error> {
+    pub(super) async fn test_hook(&self, req: &Request, tenant: Tenant, id: &str) -> Result<Response, Error> {
         let (events, config) = parse_test_request(&req.json()?, self.config.allow_private_targets)?;
-        let (hooks, i) = self.find_hook(id, Error::hook_not_found).await?;
-        let hook = &hooks[i];
+        let hook = &tenant.hooks[find_hook(&tenant, id, Error::hook_not_found)?];
         let now = self.clock.now_ms();
         let outcomes: Vec<HttpOutcome> = stream::iter(events)
             .map(|event| {
@@ -256,7 +276,7 @@ mod tests {
         assert_eq!(status, 200);
         assert_ne!(rotated["signingKey"], hook["signingKey"]);
         assert_ne!(rotated["signingSecret"], hook["signingSecret"]);
-        let stored = app.hooks.0.borrow()[0].clone();
+        let stored = app.tenants.hooks_of("default")[0].clone();
         assert_eq!(stored.retired_keys[0].key, hook["signingKey"].as_str().unwrap());
         let (status, err) = call(&app, "PATCH", &path, Some("admin"), r#"{"gracePeriodSeconds":999999999}"#);
         assert_eq!((status, err["code"].as_str()), (400, Some("guard.invalid_input")));

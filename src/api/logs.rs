@@ -3,6 +3,7 @@
 use super::pagination;
 use super::{App, Request, Response};
 use crate::core::log_entry::{log_entry, AttemptView};
+use crate::core::tenant::Tenant;
 use crate::core::Error;
 use crate::delivery::ports::{Clock, DeliveryLog, LogQuery, Platform};
 use serde_json::Value;
@@ -26,7 +27,12 @@ fn time_param(req: &Request, name: &str) -> Result<Option<i64>, Error> {
 }
 
 impl<P: Platform> App<P> {
-    pub(super) async fn recent_logs(&self, req: &Request, hook_id: &str) -> Result<Response, Error> {
+    pub(super) async fn recent_logs(
+        &self,
+        req: &Request,
+        tenant: Tenant,
+        hook_id: &str,
+    ) -> Result<Response, Error> {
         let page = pagination::parse(req, true)?.unwrap_or(pagination::Page { page: 1, page_size: 20 });
         let now = self.clock.now_ms();
         // Either bound replaces Logto's default window of the last 24 h.
@@ -42,6 +48,13 @@ impl<P: Platform> App<P> {
             // A key outside `TriggerHook.*` matches nothing, as in Logto.
             Some(key) => Some(key.strip_prefix("TriggerHook.").unwrap_or("\u{0}")),
         };
+        if !tenant.owns_hook(hook_id) {
+            // Logto answers an unknown hook with an empty list; another tenant's hook is
+            // unknown here, and its buckets are not read.
+            let mut resp = Response::json(200, &Value::Array(Vec::new()));
+            resp.headers.extend(pagination::headers(req, page, 0));
+            return Ok(resp);
+        }
         let query =
             LogQuery { hook_id, event, start_ms, end_ms, limit: page.page_size, offset: page.offset() };
         let (rows, total) = self.log.attempts(&query).await?;
@@ -75,8 +88,13 @@ mod tests {
     use futures_executor::block_on;
 
     fn seed(app: &super::super::test_support::TestApp, n: i64, at: i64) {
+        // A hook of `default`, whose logs these are.
+        let hook =
+            crate::core::hook::Hook { id: "h1".into(), ..crate::testing::hook_for("http://127.0.0.1:9/h") };
+        app.tenants.set_hooks("default", vec![hook]);
         let payload = r#"{"event":"PostSignIn","createdAt":"2025-01-01T00:00:00.000Z"}"#.to_string();
         let d = DeliveryRecord {
+            tenant: "default".into(),
             id: format!("dlv_{n}"),
             event_id: "evt_1".into(),
             hook_id: "h1".into(),

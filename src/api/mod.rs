@@ -2,6 +2,7 @@
 //! calls `App::handle`, and turns the `api::Response` back. Errors are mapped to JSON here,
 //! once.
 
+pub(crate) mod access;
 mod catalog;
 mod deliveries;
 mod events;
@@ -11,11 +12,12 @@ mod logs;
 pub mod openapi;
 mod pagination;
 pub mod router;
+mod tenants;
 
 pub use crate::app::App;
 use crate::core::Error;
 use crate::delivery::ports::Platform;
-use router::{Auth, Route};
+use router::Route;
 use serde_json::Value;
 
 #[derive(Debug, Clone, Default)]
@@ -90,37 +92,42 @@ impl<P: Platform> App<P> {
 
     async fn dispatch(&self, req: &Request) -> Result<Response, Error> {
         let (route, auth, params) = router::resolve(&req.method, &req.path)?;
-        self.authorize(auth, req)?;
+        let mut access = self.authorize(auth, req, &params).await?;
+        // Tenant-scoped routes (`Auth::Manage`, `Ingest`, `ManageNamed`) always have one.
+        let mut tenant = || access.take().map(|a| a.tenant).ok_or_else(|| Error::internal("no tenant"));
         let id = params.first().copied().unwrap_or_default();
+        let second = params.get(1).copied().unwrap_or_default();
         match route {
             Route::Health => Ok(health::health()),
             Route::OpenApi => Ok(openapi::document()),
             Route::Catalog => Ok(catalog::catalog()),
-            Route::ListHooks => self.list_hooks(req).await,
-            Route::CreateHook => self.create_hook(req).await,
-            Route::GetHook => self.get_hook(req, id).await,
-            Route::PatchHook => self.patch_hook(req, id).await,
-            Route::DeleteHook => self.delete_hook(id).await,
-            Route::RegenerateSigningKey => self.regenerate_signing_key(req, id).await,
-            Route::TestHook => self.test_hook(req, id).await,
-            Route::RecentLogs => self.recent_logs(req, id).await,
-            Route::ListDeliveries => self.list_deliveries(req, id).await,
-            Route::RecoverHook => self.recover_hook(req, id).await,
-            Route::GetDelivery => self.get_delivery(id).await,
-            Route::RetryDelivery => self.retry_delivery(id).await,
-            Route::IngestEvents => self.ingest_events(req).await,
+            Route::ListHooks => self.list_hooks(req, tenant()?).await,
+            Route::CreateHook => self.create_hook(req, tenant()?).await,
+            Route::GetHook => self.get_hook(req, tenant()?, id).await,
+            Route::PatchHook => self.patch_hook(req, tenant()?, id).await,
+            Route::DeleteHook => self.delete_hook(tenant()?, id).await,
+            Route::RegenerateSigningKey => self.regenerate_signing_key(req, tenant()?, id).await,
+            Route::TestHook => self.test_hook(req, tenant()?, id).await,
+            Route::RecentLogs => self.recent_logs(req, tenant()?, id).await,
+            Route::ListDeliveries => self.list_deliveries(req, tenant()?, id).await,
+            Route::RecoverHook => self.recover_hook(req, tenant()?, id).await,
+            Route::GetDelivery => self.get_delivery(tenant()?, id).await,
+            Route::RetryDelivery => self.retry_delivery(tenant()?, id).await,
+            Route::IngestEvents => self.ingest_events(req, tenant()?).await,
             Route::RelayLogto => self.relay_logto(req).await,
+            Route::RelayLogtoTenant => self.relay_logto_tenant(req, id).await,
+            Route::ListTenants => self.list_tenants(req).await,
+            Route::CreateTenant => self.create_tenant(req).await,
+            Route::GetTenant => self.get_tenant(id).await,
+            Route::PatchTenant => self.patch_tenant(req, id).await,
+            Route::DeleteTenant => self.delete_tenant(id).await,
+            Route::ListTokens => self.list_tokens(id).await,
+            Route::CreateToken => self.create_token(req, id).await,
+            Route::RevokeToken => self.revoke_token(id, second).await,
+            Route::SetRelayKey => self.set_relay_key(req, tenant()?).await,
+            Route::DeleteRelayKey => self.delete_relay_key(tenant()?).await,
+            Route::CreatePortal => self.create_portal(req, id).await,
         }
-    }
-
-    /// The route table's auth column, enforced before any handler reads the request.
-    fn authorize(&self, auth: Auth, req: &Request) -> Result<(), Error> {
-        let (secret, name) = match auth {
-            Auth::Public => return Ok(()),
-            Auth::Admin => (self.config.admin_token.as_deref(), "ADMIN_TOKEN"),
-            Auth::Ingest => (self.config.ingest_token.as_deref(), "INGEST_TOKEN"),
-        };
-        crate::core::auth::require_bearer(req.header("authorization"), secret, name)
     }
 }
 
@@ -129,7 +136,7 @@ pub mod test_support {
     use super::*;
     use crate::core::config::Config;
     use crate::testing::{
-        FakeHttp, FixedClock, MemoryHooks, MemoryIdempotency, MemoryLog, MemoryQueue, TestPlatform,
+        FakeHttp, FixedClock, MemoryIdempotency, MemoryLog, MemoryQueue, MemoryTenants, TestPlatform,
     };
 
     pub type TestApp = App<TestPlatform>;
@@ -142,7 +149,7 @@ pub mod test_support {
                 allow_private_targets: true,
                 ..Config::default()
             },
-            hooks: MemoryHooks::default(),
+            tenants: MemoryTenants::default(),
             queue: MemoryQueue::default(),
             http: FakeHttp::default(),
             clock: FixedClock::at(1_755_777_600_000),

@@ -21,6 +21,18 @@ pub enum Route {
     RetryDelivery,
     IngestEvents,
     RelayLogto,
+    RelayLogtoTenant,
+    ListTenants,
+    CreateTenant,
+    GetTenant,
+    PatchTenant,
+    DeleteTenant,
+    ListTokens,
+    CreateToken,
+    RevokeToken,
+    SetRelayKey,
+    DeleteRelayKey,
+    CreatePortal,
 }
 
 /// Who may call a route. Checked once, in `api::dispatch`, before any handler runs; the
@@ -29,10 +41,15 @@ pub enum Route {
 pub enum Auth {
     /// No token: health, the document, the catalog, and the relay (which checks a signature).
     Public,
-    /// `Authorization: Bearer <ADMIN_TOKEN>`.
-    Admin,
-    /// `Authorization: Bearer <INGEST_TOKEN>`.
+    /// `ADMIN_TOKEN` only: tenant administration.
+    Operator,
+    /// `ADMIN_TOKEN` (tenant from `hookwing-tenant`, else `default`) or a tenant's `manage`
+    /// token: that tenant's hooks, logs and deliveries.
+    Manage,
+    /// `INGEST_TOKEN` (tenant as above) or a tenant's `ingest` token.
     Ingest,
+    /// `ADMIN_TOKEN`, or the `manage` token of the tenant the path names.
+    ManageNamed,
 }
 
 /// (method, path pattern, route, auth). `:name` segments capture one path segment. The
@@ -41,20 +58,32 @@ pub const ROUTES: &[(&str, &str, Route, Auth)] = &[
     ("GET", "/api/health", Route::Health, Auth::Public),
     ("GET", "/api/openapi.json", Route::OpenApi, Auth::Public),
     ("GET", "/api/events/catalog", Route::Catalog, Auth::Public),
-    ("GET", "/api/hooks", Route::ListHooks, Auth::Admin),
-    ("POST", "/api/hooks", Route::CreateHook, Auth::Admin),
-    ("GET", "/api/hooks/:id", Route::GetHook, Auth::Admin),
-    ("PATCH", "/api/hooks/:id", Route::PatchHook, Auth::Admin),
-    ("DELETE", "/api/hooks/:id", Route::DeleteHook, Auth::Admin),
-    ("PATCH", "/api/hooks/:id/signing-key", Route::RegenerateSigningKey, Auth::Admin),
-    ("POST", "/api/hooks/:id/test", Route::TestHook, Auth::Admin),
-    ("GET", "/api/hooks/:id/recent-logs", Route::RecentLogs, Auth::Admin),
-    ("GET", "/api/hooks/:id/deliveries", Route::ListDeliveries, Auth::Admin),
-    ("POST", "/api/hooks/:id/recover", Route::RecoverHook, Auth::Admin),
-    ("GET", "/api/deliveries/:id", Route::GetDelivery, Auth::Admin),
-    ("POST", "/api/deliveries/:id/retry", Route::RetryDelivery, Auth::Admin),
+    ("GET", "/api/hooks", Route::ListHooks, Auth::Manage),
+    ("POST", "/api/hooks", Route::CreateHook, Auth::Manage),
+    ("GET", "/api/hooks/:id", Route::GetHook, Auth::Manage),
+    ("PATCH", "/api/hooks/:id", Route::PatchHook, Auth::Manage),
+    ("DELETE", "/api/hooks/:id", Route::DeleteHook, Auth::Manage),
+    ("PATCH", "/api/hooks/:id/signing-key", Route::RegenerateSigningKey, Auth::Manage),
+    ("POST", "/api/hooks/:id/test", Route::TestHook, Auth::Manage),
+    ("GET", "/api/hooks/:id/recent-logs", Route::RecentLogs, Auth::Manage),
+    ("GET", "/api/hooks/:id/deliveries", Route::ListDeliveries, Auth::Manage),
+    ("POST", "/api/hooks/:id/recover", Route::RecoverHook, Auth::Manage),
+    ("GET", "/api/deliveries/:id", Route::GetDelivery, Auth::Manage),
+    ("POST", "/api/deliveries/:id/retry", Route::RetryDelivery, Auth::Manage),
     ("POST", "/api/events", Route::IngestEvents, Auth::Ingest),
     ("POST", "/api/relay/logto", Route::RelayLogto, Auth::Public),
+    ("POST", "/api/relay/logto/:tenantId", Route::RelayLogtoTenant, Auth::Public),
+    ("GET", "/api/tenants", Route::ListTenants, Auth::Operator),
+    ("POST", "/api/tenants", Route::CreateTenant, Auth::Operator),
+    ("GET", "/api/tenants/:id", Route::GetTenant, Auth::Operator),
+    ("PATCH", "/api/tenants/:id", Route::PatchTenant, Auth::Operator),
+    ("DELETE", "/api/tenants/:id", Route::DeleteTenant, Auth::Operator),
+    ("GET", "/api/tenants/:id/tokens", Route::ListTokens, Auth::Operator),
+    ("POST", "/api/tenants/:id/tokens", Route::CreateToken, Auth::Operator),
+    ("DELETE", "/api/tenants/:id/tokens/:tokenId", Route::RevokeToken, Auth::Operator),
+    ("PUT", "/api/tenants/:id/relay", Route::SetRelayKey, Auth::ManageNamed),
+    ("DELETE", "/api/tenants/:id/relay", Route::DeleteRelayKey, Auth::ManageNamed),
+    ("POST", "/api/tenants/:id/portal", Route::CreatePortal, Auth::Operator),
 ];
 
 fn matches<'a>(pattern: &str, path: &'a str) -> Option<Vec<&'a str>> {
@@ -110,9 +139,12 @@ mod tests {
         assert_eq!(resolve("GET", "/api/health").unwrap().0, Route::Health);
         assert_eq!(resolve("GET", "/api/hooks/").unwrap().0, Route::ListHooks);
         let (route, auth, params) = resolve("GET", "/api/hooks/abc").unwrap();
-        assert_eq!((route, auth, params), (Route::GetHook, Auth::Admin, vec!["abc"]));
+        assert_eq!((route, auth, params), (Route::GetHook, Auth::Manage, vec!["abc"]));
         assert_eq!(resolve("POST", "/api/events").unwrap().1, Auth::Ingest);
         assert_eq!(resolve("POST", "/api/relay/logto").unwrap().1, Auth::Public);
+        let (route, auth, params) = resolve("DELETE", "/api/tenants/acme/tokens/tok_1").unwrap();
+        assert_eq!((route, auth, params), (Route::RevokeToken, Auth::Operator, vec!["acme", "tok_1"]));
+        assert_eq!(resolve("PUT", "/api/tenants/acme/relay").unwrap().1, Auth::ManageNamed);
     }
 
     #[test]

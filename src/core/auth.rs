@@ -5,6 +5,11 @@ use super::error::Error;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+/// The token of an `Authorization: Bearer <token>` header.
+pub fn bearer(authorization: Option<&str>) -> Option<&str> {
+    authorization.and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer "))).map(str::trim)
+}
+
 /// `secret_name` names the variable in the 503 when the secret is not configured: a deployed
 /// Worker never falls back to a default token.
 pub fn require_bearer(
@@ -16,10 +21,7 @@ pub fn require_bearer(
         Some(s) if !s.is_empty() => s,
         _ => return Err(Error::missing_secret(secret_name)),
     };
-    let presented = authorization
-        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
-        .map(str::trim)
-        .ok_or_else(Error::unauthorized)?;
+    let presented = bearer(authorization).ok_or_else(Error::unauthorized)?;
     let a = Sha256::digest(presented.as_bytes());
     let b = Sha256::digest(secret.as_bytes());
     if bool::from(a.ct_eq(&b)) {

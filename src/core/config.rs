@@ -18,6 +18,8 @@ pub struct Config {
     /// A retrying delivery this overdue is re-enqueued by the sweeper (its queue message
     /// was lost: a crashed consumer, a local runtime restart).
     pub sweep_after_secs: u32,
+    /// Hooks one tenant may have (SPEC §9).
+    pub max_hooks_per_tenant: u32,
 }
 
 impl Default for Config {
@@ -32,6 +34,7 @@ impl Default for Config {
             log_retention_days: 14,
             auto_disable_after_hours: 120,
             sweep_after_secs: 600,
+            max_hooks_per_tenant: 100,
         }
     }
 }
@@ -103,6 +106,12 @@ impl Config {
                 get("SWEEP_AFTER_SECONDS"),
                 d.sweep_after_secs,
                 1..=86_400,
+            )?,
+            max_hooks_per_tenant: number(
+                "MAX_HOOKS_PER_TENANT",
+                get("MAX_HOOKS_PER_TENANT"),
+                d.max_hooks_per_tenant,
+                1..=100_000,
             )?,
         })
     }

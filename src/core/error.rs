@@ -93,6 +93,15 @@ impl Error {
             .with_data(json!({ "id": id }))
     }
 
+    /// Authenticated, but this credential may not do this (a token's scope or tenant).
+    pub fn forbidden() -> Self {
+        Self::new(403, "auth.forbidden", "This token is not allowed to do this.")
+    }
+
+    pub fn tenant_not_found(id: &str) -> Self {
+        Self::new(404, "tenant.not_found", format!("The tenant `{id}` does not exist."))
+    }
+
     /// A storage, queue or runtime failure: nothing the client did wrong.
     pub fn internal(context: impl fmt::Display) -> Self {
         Self::new(500, "internal.server_error", format!("Internal error: {context}"))

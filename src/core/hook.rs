@@ -9,7 +9,6 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-pub const TENANT_ID: &str = "default";
 pub const MAX_RETRIES: u64 = 10;
 pub const TIMEOUT_RANGE_MS: std::ops::RangeInclusive<u64> = 1000..=30_000;
 pub const NAME_CHARS: std::ops::RangeInclusive<usize> = 1..=256;
@@ -44,6 +43,9 @@ pub struct RetiredKey {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Hook {
+    /// Its tenant (SPEC §9). Hooks stored before tenants existed belong to `default`.
+    #[serde(default = "default_tenant")]
+    pub tenant_id: String,
     pub id: String,
     pub name: String,
     pub event: Option<String>,
@@ -56,6 +58,10 @@ pub struct Hook {
     pub created_at: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled_reason: Option<String>,
+}
+
+fn default_tenant() -> String {
+    super::tenant::DEFAULT_TENANT.to_string()
 }
 
 impl Hook {
@@ -79,7 +85,7 @@ impl Hook {
     /// The Logto-compatible response object (key order as Logto returns it).
     pub fn to_api_json(&self) -> Value {
         let mut obj = Map::new();
-        obj.insert("tenantId".into(), json!(TENANT_ID));
+        obj.insert("tenantId".into(), json!(self.tenant_id));
         obj.insert("id".into(), json!(self.id));
         obj.insert("name".into(), json!(self.name));
         obj.insert("event".into(), json!(self.event));
@@ -107,8 +113,9 @@ pub struct NewHook {
 }
 
 impl NewHook {
-    pub fn into_hook(self, id: String, signing_key: String, now_ms: i64) -> Hook {
+    pub fn into_hook(self, tenant_id: &str, id: String, signing_key: String, now_ms: i64) -> Hook {
         Hook {
+            tenant_id: tenant_id.to_string(),
             id,
             name: self.name,
             event: self.event,
@@ -328,7 +335,7 @@ pub fn is_header_value(value: &str) -> bool {
 
 /// A JSON integer, also written as a number with a zero fraction (`3.0`), which JSON Schema
 /// counts as an integer too.
-fn integer(v: &Value) -> Option<u64> {
+pub(crate) fn integer(v: &Value) -> Option<u64> {
     v.as_u64()
         .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= 9e15).map(|f| f as u64))
 }
@@ -382,7 +389,7 @@ mod tests {
     fn sample_hook() -> Hook {
         parse(json!({"name":"n","events":["PostSignIn"],"config":{"url":"https://example.com"}}))
             .unwrap()
-            .into_hook("h".repeat(21), "k".repeat(32), 1000)
+            .into_hook("default", "h".repeat(21), "k".repeat(32), 1000)
     }
 
     #[test]

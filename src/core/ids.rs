@@ -38,6 +38,16 @@ pub fn signing_key() -> String {
     random_string(SIGNING_KEY_LEN, ALNUM)
 }
 
+/// A generated tenant id (when the operator names none): 16 chars of `[0-9a-z]`.
+pub fn tenant_id() -> String {
+    random_string(16, LOWER_ALNUM)
+}
+
+/// A tenant token's id (not its value): `tok_` + 21 chars of `[0-9a-z]`.
+pub fn token_id() -> String {
+    format!("tok_{}", random_string(HOOK_ID_LEN, LOWER_ALNUM))
+}
+
 /// The event id, sent as `webhook-id`: the receivers' idempotency key.
 pub fn event_id() -> String {
     format!("evt_{}", random_string(SUFFIX_LEN, ALNUM))

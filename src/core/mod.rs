@@ -11,6 +11,7 @@ pub mod log_entry;
 pub mod retry;
 pub mod sanitize;
 pub mod signature;
+pub mod tenant;
 pub mod test_payload;
 pub mod time;
 pub mod url_policy;

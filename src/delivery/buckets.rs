@@ -180,12 +180,24 @@ impl AttemptRow {
     }
 }
 
+fn default_tenant() -> String {
+    crate::core::tenant::DEFAULT_TENANT.to_string()
+}
+
 /// What the Worker asks a bucket (one JSON POST each).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum BucketRequest {
     /// Upserts delivery states and inserts attempts, in one transaction.
-    Record { hook_id: String, day: i64, deliveries: Vec<StoredDelivery>, attempts: Vec<AttemptRow> },
+    Record {
+        /// Kept by the bucket for its sweeper; absent (older Workers) means `default`.
+        #[serde(default = "default_tenant")]
+        tenant: String,
+        hook_id: String,
+        day: i64,
+        deliveries: Vec<StoredDelivery>,
+        attempts: Vec<AttemptRow>,
+    },
     /// Attempts started after `since_ms`, and how many succeeded.
     Stats { since_ms: i64 },
     /// The start of the newest successful attempt.

@@ -2,7 +2,7 @@
 //! delivery, and decide the next step (retry later, done, or disable the hook).
 
 use super::attempt::{self, AttemptReport, Verdict};
-use super::ports::{Clock, HookStore, HttpClient};
+use super::ports::{Clock, HttpClient, TenantStore};
 use super::request;
 use super::task::DeliveryTask;
 use crate::core::config::Config;
@@ -49,20 +49,26 @@ impl Processed {
     }
 }
 
-/// Disables hooks whose endpoint answered 410, re-reading the snapshot so concurrent
-/// management edits are kept.
-pub async fn disable_hooks<H: HookStore>(store: &H, which: &[(String, String)]) -> crate::core::Result<()> {
-    if which.is_empty() {
-        return Ok(());
-    }
-    let mut hooks = store.load_fresh().await?;
-    for hook in hooks.iter_mut() {
-        if let Some((_, reason)) = which.iter().find(|(id, _)| *id == hook.id) {
-            hook.enabled = false;
-            hook.disabled_reason = Some(reason.clone());
+/// A hook to disable: (tenant, hook id, reason).
+pub type Disable = (String, String, String);
+
+/// Disables hooks (410, or failing too long), re-reading each tenant so concurrent
+/// management edits are kept. A tenant deleted meanwhile has nothing left to disable.
+pub async fn disable_hooks<S: TenantStore>(store: &S, which: &[Disable]) -> crate::core::Result<()> {
+    let mut tenants: Vec<&str> = which.iter().map(|(t, ..)| t.as_str()).collect();
+    tenants.sort_unstable();
+    tenants.dedup();
+    for id in tenants {
+        let Some(mut tenant) = store.load_fresh(id).await? else { continue };
+        for hook in tenant.hooks.iter_mut() {
+            if let Some((.., reason)) = which.iter().find(|(t, h, _)| t == id && *h == hook.id) {
+                hook.enabled = false;
+                hook.disabled_reason = Some(reason.clone());
+            }
         }
+        store.save(&tenant).await?;
     }
-    store.save(&hooks).await
+    Ok(())
 }
 
 /// `hook` is the task's hook from the current snapshot (`None` if it was deleted); `unit`

@@ -21,6 +21,7 @@ pub fn plan(
     Ok(targets
         .into_iter()
         .map(|hook| DeliveryTask {
+            tenant: hook.tenant_id.clone(),
             delivery_id: new_id(&hook.id),
             event_id: event.id.clone(),
             hook_id: hook.id.clone(),

@@ -2,18 +2,23 @@
 //! them over KV, Queues, Durable Objects and `fetch` (`platform/`); tests use in-memory fakes.
 
 use super::task::DeliveryTask;
-use crate::core::hook::Hook;
+use crate::core::tenant::{Tenant, TenantSummary};
 use crate::core::Result;
 
-/// Hook configurations. The whole set is one snapshot, so the ingest path costs one read.
+/// Tenants, each stored with its hooks, tokens and relay key as one value, so a request
+/// reads one value for everything it needs (see docs/storage.md).
 #[allow(async_fn_in_trait)]
-pub trait HookStore {
-    async fn load(&self) -> Result<Vec<Hook>>;
+pub trait TenantStore {
+    /// `None`: no such tenant stored (`default` exists even then; see `App::tenant`).
+    async fn load(&self, id: &str) -> Result<Option<Tenant>>;
     /// For read-modify-write: the store's current value, bypassing any cache.
-    async fn load_fresh(&self) -> Result<Vec<Hook>> {
-        self.load().await
+    async fn load_fresh(&self, id: &str) -> Result<Option<Tenant>> {
+        self.load(id).await
     }
-    async fn save(&self, hooks: &[Hook]) -> Result<()>;
+    async fn save(&self, tenant: &Tenant) -> Result<()>;
+    async fn delete(&self, id: &str) -> Result<()>;
+    /// Every stored tenant, summarised (no hooks or tokens read).
+    async fn list(&self) -> Result<Vec<TenantSummary>>;
 }
 
 /// The `DELIVERIES` queue. Tasks are durable once `enqueue` returns; each goes with its own
@@ -34,12 +39,12 @@ pub enum Claim {
     InProgress,
 }
 
-/// Remembered `Idempotency-Key`s (24 h), keyed by a digest of the header.
+/// Remembered `Idempotency-Key`s (24 h) per tenant, keyed by a digest of the header.
 #[allow(async_fn_in_trait)]
 pub trait IdempotencyStore {
-    async fn claim(&self, key: &str, now_ms: i64) -> Result<Claim>;
-    async fn complete(&self, key: &str, status: u16, body: &str) -> Result<()>;
-    async fn release(&self, key: &str) -> Result<()>;
+    async fn claim(&self, tenant: &str, key: &str, now_ms: i64) -> Result<Claim>;
+    async fn complete(&self, tenant: &str, key: &str, status: u16, body: &str) -> Result<()>;
+    async fn release(&self, tenant: &str, key: &str) -> Result<()>;
 }
 
 pub trait Clock {
@@ -85,6 +90,8 @@ pub struct ExecutionStats {
 /// A delivery's state after a step (upserted: created at its first attempt).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeliveryRecord {
+    /// The hook's tenant: the bucket keeps it, so its sweeper re-enqueues into that tenant.
+    pub tenant: String,
     pub id: String,
     pub event_id: String,
     pub hook_id: String,
@@ -204,7 +211,7 @@ pub trait DeliveryLog {
 
 /// The set of ports one deployment provides: the Worker's bindings, or test fakes.
 pub trait Platform {
-    type Hooks: HookStore;
+    type Tenants: TenantStore;
     type Queue: DeliveryQueue;
     type Http: HttpClient;
     type Clock: Clock;

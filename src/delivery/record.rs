@@ -13,6 +13,7 @@ pub fn records(
     now_ms: i64,
 ) -> (Option<DeliveryRecord>, Option<AttemptRecord>) {
     let delivery = |status, attempts, next_attempt_at, last_error| DeliveryRecord {
+        tenant: task.tenant.clone(),
         id: task.delivery_id.clone(),
         event_id: task.event_id.clone(),
         hook_id: task.hook_id.clone(),

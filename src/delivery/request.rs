@@ -63,6 +63,7 @@ mod tests {
 
     fn hook() -> Hook {
         Hook {
+            tenant_id: "default".into(),
             id: "hook1".into(),
             name: String::new(),
             event: None,

@@ -11,14 +11,19 @@ use crate::core::Result;
 /// What the sweeper does with retrying deliveries whose next attempt is overdue: one
 /// queue task each (the next attempt), and the delivery marked due `now`, so the next sweep
 /// leaves it alone unless this message is lost too.
-pub fn sweep_plan(stuck: &[StoredDelivery], now_ms: i64) -> (Vec<(DeliveryTask, u32)>, Vec<DeliveryRecord>) {
+pub fn sweep_plan(
+    tenant: &str,
+    stuck: &[StoredDelivery],
+    now_ms: i64,
+) -> (Vec<(DeliveryTask, u32)>, Vec<DeliveryRecord>) {
     let mut tasks = Vec::with_capacity(stuck.len());
     let mut records = Vec::with_capacity(stuck.len());
     for d in stuck.iter().filter(|d| d.status == "retrying") {
-        let Some(task) = DeliveryTask::resume(d, false) else { continue };
+        let Some(task) = DeliveryTask::resume(tenant, d, false) else { continue };
         let payload = task.payload.get().to_string();
         tasks.push((task, 0));
         records.push(DeliveryRecord {
+            tenant: tenant.to_string(),
             id: d.id.clone(),
             event_id: d.event_id.clone(),
             hook_id: d.hook_id.clone(),
@@ -39,6 +44,7 @@ impl<P: Platform> App<P> {
     /// delivery is recorded as failed so it shows up, and can be replayed.
     pub async fn record_dead_letter(&self, task: &DeliveryTask) -> Result<()> {
         let record = DeliveryRecord {
+            tenant: task.tenant.clone(),
             id: task.delivery_id.clone(),
             event_id: task.event_id.clone(),
             hook_id: task.hook_id.clone(),
@@ -76,7 +82,8 @@ mod tests {
             updated_at: 0,
             payload: Some("{}".into()),
         };
-        let (tasks, records) = super::sweep_plan(&[stored("lost", "retrying"), stored("done", "failed")], 99);
+        let (tasks, records) =
+            super::sweep_plan("acme", &[stored("lost", "retrying"), stored("done", "failed")], 99);
         assert_eq!(tasks.len(), 1);
         assert_eq!(
             (tasks[0].0.delivery_id.as_str(), tasks[0].0.attempt, tasks[0].0.manual),

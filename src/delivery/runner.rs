@@ -3,7 +3,7 @@
 //! one queue send for the retries, then hook disabling (410, or failing too long).
 
 use super::consumer::{self, Next, Processed};
-use super::ports::{Clock, DeliveryLog, DeliveryQueue, Platform};
+use super::ports::{Clock, DeliveryLog, DeliveryQueue, Platform, TenantStore};
 use super::record::{exhausted, records};
 use super::task::DeliveryTask;
 use crate::app::App;
@@ -23,10 +23,26 @@ pub struct RunOutcome {
 }
 
 impl<P: Platform> App<P> {
+    /// The hooks of every tenant the tasks belong to: one (cached) read per tenant. A tenant
+    /// deleted meanwhile has none, so its deliveries are dropped with a record.
+    pub async fn hooks_for(&self, tasks: &[DeliveryTask]) -> Result<Vec<Hook>, Error> {
+        let mut tenants: Vec<&str> = tasks.iter().map(|t| t.tenant.as_str()).collect();
+        tenants.sort_unstable();
+        tenants.dedup();
+        let mut hooks = Vec::new();
+        for id in tenants {
+            if let Some(tenant) = self.tenants.load(id).await? {
+                hooks.extend(tenant.hooks);
+            }
+        }
+        Ok(hooks)
+    }
+
     pub async fn run_deliveries(&self, hooks: &[Hook], tasks: Vec<DeliveryTask>) -> RunOutcome {
         let results: Vec<(DeliveryTask, Processed)> = stream::iter(tasks)
             .map(|task| async move {
-                let hook = hooks.iter().find(|h| h.id == task.hook_id);
+                // A task only ever reaches a hook of its own tenant.
+                let hook = hooks.iter().find(|h| h.id == task.hook_id && h.tenant_id == task.tenant);
                 let out =
                     consumer::process(&task, hook, &self.config, &self.http, &self.clock, unit_random())
                         .await;
@@ -57,17 +73,17 @@ impl<P: Platform> App<P> {
             .collect();
         let retries_lost = if retries.is_empty() { None } else { self.queue.enqueue(&retries).await.err() };
 
-        let mut to_disable: Vec<(String, String)> = Vec::new();
+        let mut to_disable: Vec<consumer::Disable> = Vec::new();
         for (task, out) in &results {
             if let Some(reason) = &out.disable_hook {
-                to_disable.push((task.hook_id.clone(), reason.clone()));
-            } else if exhausted(task, out) && !to_disable.iter().any(|(id, _)| *id == task.hook_id) {
+                to_disable.push((task.tenant.clone(), task.hook_id.clone(), reason.clone()));
+            } else if exhausted(task, out) && !to_disable.iter().any(|(_, id, _)| *id == task.hook_id) {
                 if let Some(reason) = self.failing_too_long(&task.hook_id, now).await {
-                    to_disable.push((task.hook_id.clone(), reason));
+                    to_disable.push((task.tenant.clone(), task.hook_id.clone(), reason));
                 }
             }
         }
-        if let Err(err) = consumer::disable_hooks(&self.hooks, &to_disable).await {
+        if let Err(err) = consumer::disable_hooks(&self.tenants, &to_disable).await {
             log_error(&format!("could not disable hooks: {err}"));
         }
         RunOutcome { results, retries_lost }
@@ -123,7 +139,7 @@ mod tests {
         app.config.auto_disable_after_hours = 1;
         app.config.retry_schedule = vec![1];
         let hook = hook_for("http://127.0.0.1:9/h");
-        *app.hooks.0.borrow_mut() = vec![hook.clone()];
+        app.tenants.set_hooks("default", vec![hook.clone()]);
         // Failing since two hours ago.
         app.log.attempts.borrow_mut().push(crate::delivery::ports::AttemptRecord {
             id: "att_old".into(),
@@ -140,7 +156,7 @@ mod tests {
         });
         app.http.script(vec![fail()]);
         block_on(app.run_deliveries(std::slice::from_ref(&hook), vec![task_for(&hook, 2)]));
-        let stored = app.hooks.0.borrow()[0].clone();
+        let stored = app.tenants.hooks_of("default")[0].clone();
         assert!(!stored.enabled);
         assert!(stored.disabled_reason.unwrap().contains("1 hours"));
     }
@@ -151,7 +167,7 @@ mod tests {
         app.config.auto_disable_after_hours = 1;
         app.config.retry_schedule = vec![1];
         let hook = hook_for("http://127.0.0.1:9/h");
-        *app.hooks.0.borrow_mut() = vec![hook.clone()];
+        app.tenants.set_hooks("default", vec![hook.clone()]);
         let now = app.clock.now_ms_for_test();
         for (at, success) in [(now - 3 * 3_600_000, false), (now - 60_000, true)] {
             app.log.attempts.borrow_mut().push(crate::delivery::ports::AttemptRecord {
@@ -170,6 +186,6 @@ mod tests {
         }
         app.http.script(vec![fail()]);
         block_on(app.run_deliveries(std::slice::from_ref(&hook), vec![task_for(&hook, 2)]));
-        assert!(app.hooks.0.borrow()[0].enabled);
+        assert!(app.tenants.hooks_of("default")[0].enabled);
     }
 }

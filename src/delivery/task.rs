@@ -1,5 +1,6 @@
 //! The queue message: one delivery attempt of one event to one hook.
 
+use crate::core::tenant::DEFAULT_TENANT;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
@@ -9,6 +10,10 @@ use serde_json::value::RawValue;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryTask {
+    /// The hook's tenant, so the consumer reads that tenant's hooks. Messages sent before
+    /// tenants existed have none: `default`.
+    #[serde(default = "default_tenant", skip_serializing_if = "is_default_tenant")]
+    pub tenant: String,
     pub delivery_id: String,
     pub event_id: String,
     pub hook_id: String,
@@ -25,6 +30,14 @@ pub struct DeliveryTask {
     pub manual: bool,
 }
 
+fn default_tenant() -> String {
+    DEFAULT_TENANT.to_string()
+}
+
+fn is_default_tenant(t: &str) -> bool {
+    t == DEFAULT_TENANT
+}
+
 impl DeliveryTask {
     pub fn to_json(&self) -> String {
         // Serialising plain strings and a raw value cannot fail.
@@ -37,8 +50,9 @@ impl DeliveryTask {
 
     /// The next attempt of a delivery from the log (a replay when `manual`); `None` if its
     /// payload is gone (purged).
-    pub fn resume(d: &super::ports::StoredDelivery, manual: bool) -> Option<Self> {
+    pub fn resume(tenant: &str, d: &super::ports::StoredDelivery, manual: bool) -> Option<Self> {
         Some(Self {
+            tenant: tenant.to_string(),
             delivery_id: d.id.clone(),
             event_id: d.event_id.clone(),
             hook_id: d.hook_id.clone(),
@@ -63,6 +77,7 @@ mod tests {
     fn round_trips_with_the_payload_bytes_untouched() {
         let payload = RawValue::from_string(r#"{"event":"PostSignIn","b":1,"a":2}"#.into()).unwrap();
         let task = DeliveryTask {
+            tenant: "acme".into(),
             delivery_id: "dlv_1".into(),
             event_id: "evt_1".into(),
             hook_id: "h".into(),
@@ -75,5 +90,11 @@ mod tests {
         let back = DeliveryTask::from_json(&task.to_json()).unwrap();
         assert_eq!(back.payload.get(), r#"{"event":"PostSignIn","b":1,"a":2}"#);
         assert_eq!(back.next_attempt().attempt, 2);
+        assert_eq!(back.tenant, "acme");
+        let legacy =
+            r#"{"deliveryId":"d","eventId":"e","hookId":"h","event":"PostSignIn","attempt":1,"payload":{}}"#;
+        assert_eq!(DeliveryTask::from_json(legacy).unwrap().tenant, "default", "queued before tenants");
+        let default = DeliveryTask { tenant: "default".into(), ..back };
+        assert!(!default.to_json().contains("tenant"), "default's messages stay as they were");
     }
 }

@@ -3,6 +3,7 @@
 //! merges the answers. Writes go to one object per (hook, day) per consumer invocation.
 
 use crate::core::ids::{locate_delivery, DAY_MS};
+use crate::core::tenant::DEFAULT_TENANT;
 use crate::core::{Error, Result};
 use crate::delivery::buckets::{
     bucket_name, day_of, days_between, delivery_day, merge_newest, AttemptRow, BucketRequest, Counts, Page,
@@ -104,18 +105,25 @@ impl DeliveryLog for BucketLog {
     async fn record(&self, deliveries: &[DeliveryRecord], attempts: &[AttemptRecord]) -> Result<()> {
         // One call per (hook, day): deliveries by the day their id names, attempts by the day
         // they started.
-        let mut groups: BTreeMap<(String, i64), (Vec<StoredDelivery>, Vec<AttemptRow>)> = BTreeMap::new();
+        type Group = (String, Vec<StoredDelivery>, Vec<AttemptRow>);
+        let mut groups: BTreeMap<(String, i64), Group> = BTreeMap::new();
         for d in deliveries {
             let key = (d.hook_id.clone(), delivery_day(&d.id, d.at));
-            groups.entry(key).or_default().0.push(StoredDelivery::from(d));
+            let group = groups.entry(key).or_default();
+            group.0.clone_from(&d.tenant);
+            group.1.push(StoredDelivery::from(d));
         }
         for a in attempts {
             let key = (a.hook_id.clone(), day_of(a.started_at));
-            groups.entry(key).or_default().1.push(AttemptRow::from_record(a));
+            groups.entry(key).or_default().2.push(AttemptRow::from_record(a));
         }
         stream::iter(groups)
-            .map(|((hook_id, day), (deliveries, attempts))| async move {
-                let request = BucketRequest::Record { hook_id: hook_id.clone(), day, deliveries, attempts };
+            .map(|((hook_id, day), (tenant, deliveries, attempts))| async move {
+                // An attempt always comes with its delivery's record, so the group's tenant
+                // is known; `default` otherwise (as for buckets written before tenants).
+                let tenant = if tenant.is_empty() { DEFAULT_TENANT.to_string() } else { tenant };
+                let request =
+                    BucketRequest::Record { tenant, hook_id: hook_id.clone(), day, deliveries, attempts };
                 self.call::<serde_json::Value>(&hook_id, day, &request).await
             })
             .buffer_unordered(CONCURRENCY)

@@ -12,6 +12,7 @@
 use super::{config, queue::QueueSender, QUEUE_BINDING};
 use crate::core::config::Config;
 use crate::core::ids::DAY_MS;
+use crate::core::tenant::DEFAULT_TENANT;
 use crate::delivery::buckets::{self, AttemptRow, BucketRequest, Compact, Counts, Page, Usage};
 use crate::delivery::ports::{DeliveryQueue, StoredDelivery};
 use crate::delivery::retention::sweep_plan;
@@ -184,6 +185,15 @@ impl DeliveryBucket {
             .and_then(|r| Some((col_text(r, 0)?, col_int(r, 1)?))))
     }
 
+    /// The tenant of the bucket's hook, for the sweeper's messages.
+    fn tenant(&self) -> Result<String> {
+        Ok(self
+            .rows("SELECT hook_id FROM meta WHERE k = 'tenant'", vec![])?
+            .first()
+            .and_then(|r| col_text(r, 0))
+            .unwrap_or_else(|| DEFAULT_TENANT.to_string()))
+    }
+
     fn compact(&self) -> Result<Compact> {
         if self.compact.borrow().is_none() {
             let c = self.meta()?.map(|(hook, day)| Compact::new(&hook, day));
@@ -210,6 +220,7 @@ impl DeliveryBucket {
 
     async fn record(
         &self,
+        tenant: &str,
         hook_id: &str,
         day: i64,
         deliveries: &[StoredDelivery],
@@ -222,6 +233,14 @@ impl DeliveryBucket {
                 "INSERT OR IGNORE INTO meta (k, hook_id, day) VALUES ('bucket', ?, ?)",
                 vec![text(hook_id), int(day)],
             )?;
+            if tenant != DEFAULT_TENANT {
+                // The `tenant` row names the hook's tenant in its text column; `default`'s
+                // buckets (and those written before tenants) have none.
+                self.run(
+                    "INSERT OR IGNORE INTO meta (k, hook_id, day) VALUES ('tenant', ?, 0)",
+                    vec![text(tenant)],
+                )?;
+            }
         }
         let c = Compact::new(hook_id, day);
         *self.compact.borrow_mut() = Some(c.clone());
@@ -428,7 +447,11 @@ impl DeliveryBucket {
             .filter(|d| d.next_attempt_at.is_some_and(|t| t < now - sweep_after))
             .cloned()
             .collect();
-        let (tasks, records) = sweep_plan(&stuck, now);
+        let (tasks, records) = if stuck.is_empty() {
+            (Vec::new(), Vec::new())
+        } else {
+            sweep_plan(&self.tenant()?, &stuck, now)
+        };
         if !tasks.is_empty() {
             QueueSender::new(self.env.queue(QUEUE_BINDING)?)
                 .enqueue(&tasks)
@@ -476,9 +499,9 @@ impl DurableObject for DeliveryBucket {
         if request != BucketRequest::Usage {
             self.requests.set(self.requests.get() + 1);
         }
-        if let BucketRequest::Record { hook_id, day, deliveries, attempts } = &request {
+        if let BucketRequest::Record { tenant, hook_id, day, deliveries, attempts } = &request {
             self.ensure_schema()?;
-            self.record(hook_id, *day, deliveries, attempts).await?;
+            self.record(tenant, hook_id, *day, deliveries, attempts).await?;
             return Response::from_json(&serde_json::json!({ "rowsWritten": self.rows_written.get() }));
         }
         if !self.exists()? {

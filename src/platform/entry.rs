@@ -4,7 +4,6 @@
 use super::{app, http};
 use crate::api;
 use crate::delivery::consumer::{Next, Processed};
-use crate::delivery::ports::HookStore;
 use crate::delivery::seen::RecentlyDone;
 use crate::delivery::task::DeliveryTask;
 use std::cell::RefCell;
@@ -48,15 +47,6 @@ async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> worker::
             return Ok(());
         }
     };
-    let hooks = match app.hooks.load().await {
-        Ok(h) => h,
-        Err(err) => {
-            console_error!("cannot load hooks: {err}");
-            batch.retry_all();
-            return Ok(());
-        }
-    };
-
     let mut work: Vec<(RawMessage, DeliveryTask)> = Vec::new();
     for message in batch.raw_iter() {
         match message.body().as_string().and_then(|t| DeliveryTask::from_json(&t).ok()) {
@@ -81,6 +71,14 @@ async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> worker::
     }
 
     let (messages, tasks): (Vec<RawMessage>, Vec<DeliveryTask>) = work.into_iter().unzip();
+    let hooks = match app.hooks_for(&tasks).await {
+        Ok(h) => h,
+        Err(err) => {
+            console_error!("cannot load hooks: {err}");
+            batch.retry_all();
+            return Ok(());
+        }
+    };
     let ids: Vec<String> = tasks.iter().map(|t| t.delivery_id.clone()).collect();
     let run = app.run_deliveries(&hooks, tasks).await;
     for (task, out) in &run.results {

@@ -15,7 +15,6 @@ use worker::{
 const TTL_MS: i64 = 24 * 60 * 60 * 1000;
 /// A claim whose request died without answering is released after this long.
 const STALE_CLAIM_MS: i64 = 2 * 60 * 1000;
-const TENANT: &str = "default";
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
@@ -47,11 +46,16 @@ impl ShardedIdempotency {
         Self { namespace }
     }
 
-    async fn call<T: for<'de> Deserialize<'de>>(&self, key: &str, request: &ShardRequest) -> Result<T> {
+    async fn call<T: for<'de> Deserialize<'de>>(
+        &self,
+        tenant: &str,
+        key: &str,
+        request: &ShardRequest,
+    ) -> Result<T> {
         let fail = |e: worker::Error| Error::unavailable(format!("idempotency store: {e}"));
         let stub = self
             .namespace
-            .id_from_name(&shard_name(TENANT, key))
+            .id_from_name(&shard_name(tenant, key))
             .and_then(|id| id.get_stub())
             .map_err(fail)?;
         let mut init = RequestInit::new();
@@ -69,9 +73,9 @@ impl ShardedIdempotency {
 }
 
 impl IdempotencyStore for ShardedIdempotency {
-    async fn claim(&self, key: &str, now_ms: i64) -> Result<Claim> {
+    async fn claim(&self, tenant: &str, key: &str, now_ms: i64) -> Result<Claim> {
         let answer: ClaimAnswer =
-            self.call(key, &ShardRequest::Claim { key: key.to_string(), now_ms }).await?;
+            self.call(tenant, key, &ShardRequest::Claim { key: key.to_string(), now_ms }).await?;
         Ok(match answer {
             ClaimAnswer::Fresh => Claim::Fresh,
             ClaimAnswer::Replay { status, body } => Claim::Replay { status, body },
@@ -79,13 +83,15 @@ impl IdempotencyStore for ShardedIdempotency {
         })
     }
 
-    async fn complete(&self, key: &str, status: u16, body: &str) -> Result<()> {
+    async fn complete(&self, tenant: &str, key: &str, status: u16, body: &str) -> Result<()> {
         let request = ShardRequest::Complete { key: key.to_string(), status, body: body.to_string() };
-        self.call::<serde_json::Value>(key, &request).await.map(|_| ())
+        self.call::<serde_json::Value>(tenant, key, &request).await.map(|_| ())
     }
 
-    async fn release(&self, key: &str) -> Result<()> {
-        self.call::<serde_json::Value>(key, &ShardRequest::Release { key: key.to_string() }).await.map(|_| ())
+    async fn release(&self, tenant: &str, key: &str) -> Result<()> {
+        self.call::<serde_json::Value>(tenant, key, &ShardRequest::Release { key: key.to_string() })
+            .await
+            .map(|_| ())
     }
 }
 

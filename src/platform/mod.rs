@@ -8,19 +8,19 @@ mod entry;
 mod fetch;
 mod http;
 mod idempotency_shard;
-mod kv_hooks;
+mod kv_tenants;
 mod queue;
 
 use crate::api::App;
 use crate::core::config::Config;
 use crate::core::Error;
-use crate::delivery::hook_cache::{CachedHooks, SnapshotSlot};
 use crate::delivery::ports::Platform;
+use crate::delivery::tenant_cache::{CachedTenants, TenantSlot};
 use std::rc::Rc;
 
 thread_local! {
-    /// The isolate's copy of the hook snapshot (see `delivery::hook_cache`).
-    static HOOK_SNAPSHOT: Rc<SnapshotSlot> = Rc::default();
+    /// The isolate's copies of tenants (see `delivery::tenant_cache`).
+    static TENANTS: Rc<TenantSlot> = Rc::default();
 }
 use worker::Env;
 
@@ -28,7 +28,7 @@ use worker::Env;
 pub struct Cloudflare;
 
 impl Platform for Cloudflare {
-    type Hooks = CachedHooks<kv_hooks::KvHookStore, clock::SystemClock>;
+    type Tenants = CachedTenants<kv_tenants::KvTenantStore, clock::SystemClock>;
     type Queue = queue::QueueSender;
     type Http = fetch::FetchClient;
     type Clock = clock::SystemClock;
@@ -58,10 +58,12 @@ pub fn app(env: &Env) -> Result<WorkerApp, Error> {
         log: bucket_log::BucketLog::new(namespace(BUCKETS_BINDING)?, config.log_retention_days),
         idempotency: idempotency_shard::ShardedIdempotency::new(namespace(IDEMPOTENCY_BINDING)?),
         config,
-        hooks: CachedHooks {
-            inner: kv_hooks::KvHookStore::new(env.kv(HOOKS_BINDING).map_err(|e| binding(HOOKS_BINDING, e))?),
+        tenants: CachedTenants {
+            inner: kv_tenants::KvTenantStore::new(
+                env.kv(HOOKS_BINDING).map_err(|e| binding(HOOKS_BINDING, e))?,
+            ),
             clock: clock::SystemClock,
-            slot: HOOK_SNAPSHOT.with(Rc::clone),
+            slot: TENANTS.with(Rc::clone),
         },
         queue: queue::QueueSender::new(env.queue(QUEUE_BINDING).map_err(|e| binding(QUEUE_BINDING, e))?),
         http: fetch::FetchClient,

@@ -4,12 +4,15 @@
 //! schemas of `schemas.rs`.
 
 use super::schemas::{self, reference};
+use crate::api::access::TENANT_HEADER;
 use crate::api::deliveries::{MAX_RECOVER, STATUSES};
 use crate::api::events::WAIT_VALUES;
 use crate::api::health::VERSION;
 use crate::api::hooks::YES;
 use crate::api::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE};
 use crate::api::router::{Auth, Route, ROUTES};
+
+const TENANT_HEADER_DOC: &str = "The tenant to act on, with ADMIN_TOKEN or INGEST_TOKEN (default: `default`). A tenant token always acts on its own tenant; naming another here is 403.";
 use serde_json::{json, Map, Value};
 
 /// What the table does not say about an operation.
@@ -90,10 +93,11 @@ impl Operation {
 }
 
 const ERROR_DESCRIPTIONS: &[(u16, &str)] = &[
-    (400, "Invalid input: `guard.invalid_input` (with `details` naming the field), `guard.invalid_pagination`, `hook.missing_events`, `event.unknown_event`, `log.invalid_time_window`"),
-    (401, "`auth.unauthorized`, or `relay.invalid_signature`"),
-    (404, "`entity.not_exists_with_id`, `entity.not_exists` or `entity.not_found`"),
-    (409, "`event.idempotency_in_progress`: a request with this Idempotency-Key is still running"),
+    (400, "Invalid input: `guard.invalid_input` (with `details` naming the field), `guard.invalid_pagination`, `hook.missing_events`, `hook.limit_reached`, `event.unknown_event`, `log.invalid_time_window`, `tenant.default_is_permanent`, `tenant.token_limit_reached`"),
+    (401, "`auth.unauthorized` (missing, wrong, expired or revoked token), or `relay.invalid_signature`"),
+    (403, "`auth.forbidden`: a tenant token used outside its scope or for another tenant"),
+    (404, "`entity.not_exists_with_id`, `entity.not_exists` or `entity.not_found` (another tenant's id answers the same), `tenant.not_found`, `tenant.token_not_found`"),
+    (409, "`event.idempotency_in_progress`: a request with this Idempotency-Key is still running; `tenant.already_exists`"),
     (413, "`event.too_large`: an event over 100 KiB or a body over 1 MiB"),
     (422, "`hook.endpoint_responded_with_error` (`data {responseStatus, responseBody}`) or `hook.send_test_payload_failed`"),
     (500, "`internal.server_error`: a storage, queue or runtime failure"),
@@ -252,7 +256,81 @@ fn operation(route: Route) -> Operation {
         .body(true, reference("IngestBody"))
         .ok(202, "Accepted (a repeated signed body is answered as before)", Some(one_or_many("Accepted")))
         .errors(&[400, 401, 409, 413, 503]),
+        Route::RelayLogtoTenant => op(
+            "relayLogtoTenant",
+            "Ingest an event sent by a Logto hook into this tenant; the body must carry Logto's signature made with the tenant's relay key",
+        )
+        .header("logto-signature-sha-256", true, json!({ "type": "string" }), "Lowercase hex HMAC-SHA256 of the body.")
+        .body(true, reference("IngestBody"))
+        .ok(202, "Accepted (a repeated signed body is answered as before)", Some(one_or_many("Accepted")))
+        .errors(&[400, 401, 404, 409, 413]),
+        Route::ListTenants => op("listTenants", "Every tenant: `default` first, then newest first")
+            .paginated()
+            .list("Tenants", "Tenant")
+            .errors(&[400]),
+        Route::CreateTenant => op("createTenant", "Create a tenant")
+            .body(true, reference("TenantCreate"))
+            .ok(201, "Created", Some(reference("Tenant")))
+            .links(201, tenant_links())
+            .errors(&[400, 409]),
+        Route::GetTenant => op("getTenant", "One tenant").ok(200, "The tenant", Some(reference("Tenant"))).errors(&[404]),
+        Route::PatchTenant => op("updateTenant", "Rename a tenant")
+            .body(false, reference("TenantUpdate"))
+            .ok(200, "The tenant", Some(reference("Tenant")))
+            .errors(&[400, 404]),
+        Route::DeleteTenant => op(
+            "deleteTenant",
+            "Delete a tenant: its hooks stop receiving at once, its tokens stop working, its delivery records are dropped by retention; `default` cannot be deleted (400)",
+        )
+        .ok(204, "Deleted", None)
+        .errors(&[400, 404]),
+        Route::ListTokens => op("listTokens", "The tenant's live tokens, without their values")
+            .list("Tokens", "Token")
+            .errors(&[404]),
+        Route::CreateToken => op("createToken", "Mint a tenant token; its value is shown only in this answer")
+            .body(true, reference("TokenCreate"))
+            .ok(201, "Created", Some(reference("NewToken")))
+            .links(
+                201,
+                json!({ "revokeToken": { "operationId": "revokeToken",
+                    "parameters": { "id": "$request.path.id", "tokenId": "$response.body#/id" } } }),
+            )
+            .errors(&[400, 404]),
+        Route::RevokeToken => op("revokeToken", "Revoke a token: refused everywhere within 60 s")
+            .ok(204, "Revoked", None)
+            .errors(&[404]),
+        Route::SetRelayKey => op("setRelayKey", "Set the key `POST /api/relay/logto/{tenantId}` verifies with")
+            .body(true, reference("RelayKey"))
+            .ok(204, "Set", None)
+            .errors(&[400, 404]),
+        Route::DeleteRelayKey => op("deleteRelayKey", "Remove the relay key: relayed events are refused (401)")
+            .ok(204, "Removed", None)
+            .errors(&[404]),
+        Route::CreatePortal => op(
+            "createPortal",
+            "A portal session: a short-lived `manage` token and a console URL carrying it in the fragment",
+        )
+        .body(false, reference("PortalRequest"))
+        .ok(201, "Created", Some(reference("Portal")))
+        .errors(&[400, 404]),
     }
+}
+
+fn tenant_links() -> Value {
+    [
+        "getTenant",
+        "updateTenant",
+        "deleteTenant",
+        "listTokens",
+        "createToken",
+        "setRelayKey",
+        "deleteRelayKey",
+        "createPortal",
+    ]
+    .iter()
+    .map(|o| (o.to_string(), json!({ "operationId": o, "parameters": { "id": "$response.body#/id" } })))
+    .collect::<Map<String, Value>>()
+    .into()
 }
 
 fn one_or_many(name: &str) -> Value {
@@ -269,11 +347,19 @@ fn openapi_path(pattern: &str) -> String {
 }
 
 fn path_parameters(pattern: &str) -> Vec<Value> {
-    let what = if pattern.starts_with("/api/deliveries/") { "Delivery id (`dlv_…`)." } else { "Hook id." };
     pattern
         .split('/')
         .filter_map(|seg| seg.strip_prefix(':'))
-        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" }, "description": what }))
+        .map(|name| {
+            let what = match name {
+                "tokenId" => "Token id (`tok_…`).",
+                "tenantId" => "Tenant id.",
+                _ if pattern.starts_with("/api/tenants/") => "Tenant id.",
+                _ if pattern.starts_with("/api/deliveries/") => "Delivery id (`dlv_…`).",
+                _ => "Hook id.",
+            };
+            json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" }, "description": what })
+        })
         .collect()
 }
 
@@ -283,7 +369,14 @@ fn render(pattern: &str, route: Route, auth: Auth) -> Value {
     match auth {
         Auth::Public if stored => o = o.errors(&[500]),
         Auth::Public => {}
-        Auth::Admin | Auth::Ingest => o = o.errors(&[401, 500, 503]),
+        // A tenant token here is 403; so is one of another scope or another tenant below.
+        Auth::Operator | Auth::ManageNamed => o = o.errors(&[401, 403, 500, 503]),
+        // The tenant the request acts on may not exist (404), the header may be malformed (400).
+        Auth::Manage | Auth::Ingest => {
+            o = o
+                .header(TENANT_HEADER, false, reference("TenantId"), TENANT_HEADER_DOC)
+                .errors(&[400, 401, 403, 404, 500, 503])
+        }
     }
     o.responses.sort_by_key(|(s, _)| *s);
     o.responses.dedup_by_key(|(s, _)| *s);
@@ -296,8 +389,9 @@ fn render(pattern: &str, route: Route, auth: Auth) -> Value {
         "security".into(),
         match auth {
             Auth::Public => json!([]),
-            Auth::Admin => json!([{ "adminToken": [] }]),
-            Auth::Ingest => json!([{ "ingestToken": [] }]),
+            Auth::Operator => json!([{ "adminToken": [] }]),
+            Auth::Manage | Auth::ManageNamed => json!([{ "adminToken": [] }, { "tenantToken": [] }]),
+            Auth::Ingest => json!([{ "ingestToken": [] }, { "tenantToken": [] }]),
         },
     );
     if !parameters.is_empty() {
@@ -338,7 +432,8 @@ pub fn build() -> Value {
         "components": {
             "securitySchemes": {
                 "adminToken": { "type": "http", "scheme": "bearer", "description": "ADMIN_TOKEN" },
-                "ingestToken": { "type": "http", "scheme": "bearer", "description": "INGEST_TOKEN" }
+                "ingestToken": { "type": "http", "scheme": "bearer", "description": "INGEST_TOKEN" },
+                "tenantToken": { "type": "http", "scheme": "bearer", "description": "A tenant token (`hwk_<tenant>_…`): `manage` scope for the hook, log and delivery routes and the tenant's relay key, `ingest` scope for ingestion. It always acts on its own tenant." }
             },
             "responses": responses,
             "schemas": schemas::all(),

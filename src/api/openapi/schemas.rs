@@ -12,6 +12,10 @@ use crate::core::hook::{
     RESERVED_HEADER_PREFIX, TIMEOUT_RANGE_MS, TOKEN_SYMBOLS,
 };
 use crate::core::ids::{DELIVERY_ID_LEN, HOOK_ID_LEN, SIGNING_KEY_LEN, SUFFIX_LEN};
+use crate::core::tenant::{
+    PORTAL_DEFAULT_SECONDS, PORTAL_SECONDS, RELAY_KEY_CHARS, SCOPES, TENANT_ID_PATTERN, TENANT_NAME_CHARS,
+    TOKEN_NAME_CHARS,
+};
 use crate::core::url_policy::{url_pattern, MAX_URL_CHARS};
 use crate::delivery::consumer::STEP_STATUSES;
 use serde_json::{json, Map, Value};
@@ -167,7 +171,7 @@ fn hook_update() -> Value {
 fn hook() -> Value {
     strict(
         json!({
-            "tenantId": { "const": crate::core::hook::TENANT_ID },
+            "tenantId": reference("TenantId"),
             "id": { "type": "string", "pattern": format!("^[0-9a-z]{{{HOOK_ID_LEN}}}$") },
             "name": { "type": "string", "maxLength": NAME_CHARS.end() },
             "event": { "anyOf": [reference("EventName"), { "type": "null" }] },
@@ -348,5 +352,67 @@ pub fn all() -> Value {
         "Attempt": attempt(),
         "DeliveryDetail": delivery_detail(),
         "LogEntry": log_entry(),
+        "TenantId": { "type": "string", "pattern": TENANT_ID_PATTERN },
+        "Tenant": strict(json!({
+            "id": reference("TenantId"),
+            "name": { "type": "string", "minLength": TENANT_NAME_CHARS.start(), "maxLength": TENANT_NAME_CHARS.end() },
+            "createdAt": { "type": "integer", "description": "epoch ms (0 for a `default` never written)" },
+            "relayKeySet": { "type": "boolean", "description": "whether `POST /api/relay/logto/{tenantId}` has a key to verify with" },
+        }), &[]),
+        "TenantCreate": { "type": "object", "required": ["name"], "properties": {
+            "id": nullable(reference("TenantId")),
+            "name": tenant_name(),
+        }, "description": "Without `id`, one is generated." },
+        "TenantUpdate": { "type": "object", "properties": { "name": nullable(tenant_name()) }, "description": "No `name` (or null): nothing changes." },
+        "TokenCreate": { "type": "object", "required": ["scope"], "properties": {
+            "scope": { "enum": SCOPES },
+            "name": nullable(token_name()),
+            "expiresAt": nullable(json!({ "type": "integer", "description": "epoch ms, in the future" })),
+        } },
+        "Token": strict(token_fields(), &[]),
+        "NewToken": strict({
+            let mut t = token_fields();
+            t["token"] = token_value();
+            t
+        }, &[]),
+        "RelayKey": { "type": "object", "required": ["signingKey"], "properties": { "signingKey": {
+            "type": "string", "minLength": RELAY_KEY_CHARS.start(), "maxLength": RELAY_KEY_CHARS.end(),
+            "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$",
+            "description": "The signing key of the upstream Logto hook."
+        } } },
+        "PortalRequest": { "type": "object", "properties": { "expiresInSeconds": nullable(json!({
+            "type": "integer", "minimum": PORTAL_SECONDS.start(), "maximum": PORTAL_SECONDS.end(), "default": PORTAL_DEFAULT_SECONDS
+        })) } },
+        "Portal": strict(json!({
+            "url": { "type": "string", "description": "The console, with the token in the fragment (`/#portal=…`), never in a query string." },
+            "token": token_value(),
+            "expiresAt": { "type": "integer", "description": "epoch ms" },
+        }), &[]),
+    })
+}
+
+fn tenant_name() -> Value {
+    json!({ "type": "string", "minLength": TENANT_NAME_CHARS.start(), "maxLength": TENANT_NAME_CHARS.end(),
+        "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$" })
+}
+
+fn token_name() -> Value {
+    json!({ "type": "string", "minLength": TOKEN_NAME_CHARS.start(), "maxLength": TOKEN_NAME_CHARS.end(),
+        "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$" })
+}
+
+/// `hwk_<tenant>_` + base64url of the random bytes.
+fn token_value() -> Value {
+    json!({ "type": "string", "pattern": "^hwk_[a-z0-9][a-z0-9-]{0,62}_[A-Za-z0-9_-]{43,}$",
+        "description": "Shown only in this answer; only its SHA-256 is stored." })
+}
+
+fn token_fields() -> Value {
+    json!({
+        "id": { "type": "string", "pattern": format!("^tok_[0-9a-z]{{{HOOK_ID_LEN}}}$") },
+        "scope": { "enum": SCOPES },
+        "name": nullable(json!({ "type": "string" })),
+        "createdAt": { "type": "integer", "description": "epoch ms" },
+        "expiresAt": nullable(json!({ "type": "integer", "description": "epoch ms" })),
     })
 }
