@@ -4,6 +4,9 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { startWorker, ADMIN_TOKEN, INGEST_TOKEN } from "./support/worker.mjs";
 import { startReceiver } from "./support/receiver.mjs";
 import { until, sleep } from "./support/util.mjs";
@@ -139,6 +142,32 @@ describe("tenants", () => {
       const malformed = await call(ADMIN_TOKEN, "Not_A_Tenant");
       assert.deepEqual([malformed.status, malformed.json.code], [400, "guard.invalid_input"], `malformed tenant: ${label}`);
     }
+  });
+
+  test("creating and deleting hooks: each credential gets the right status, and only in its tenant", async () => {
+    const body = { events: ["PostSignIn"], config: { url: rx.url("/created") } };
+    for (const [who, token, status] of [
+      ["acme ingest", tokens.acmeIngest, 403], ["expired", tokens.expired, 401], ["revoked", tokens.revoked, 401],
+      ["INGEST_TOKEN", INGEST_TOKEN, 401],
+    ]) {
+      assert.equal((await as(token)("POST", "/api/hooks", body)).status, status, `create: ${who}`);
+    }
+    assert.equal((await as(tokens.acmeManage, "globex")("POST", "/api/hooks", body)).status, 403);
+    const theirs = await as(tokens.globexManage)("POST", "/api/hooks", body);
+    assert.equal(theirs.json.tenantId, "globex");
+    const mine = await as(tokens.portal)("POST", "/api/hooks", body);
+    assert.equal(mine.json.tenantId, "acme");
+    const route = `/api/hooks/${mine.json.id}`;
+    for (const [who, token, tenant, status] of [
+      ["globex manage", tokens.globexManage, undefined, 404], ["operator on default", ADMIN_TOKEN, undefined, 404],
+      ["acme ingest", tokens.acmeIngest, undefined, 403], ["expired", tokens.expired, undefined, 401],
+      ["revoked", tokens.revoked, undefined, 401], ["acme manage naming globex", tokens.acmeManage, "globex", 403],
+    ]) {
+      assert.equal((await as(token, tenant)("DELETE", route)).status, status, `delete: ${who}`);
+    }
+    assert.equal((await as(tokens.acmeManage)("GET", route)).status, 200, "still there");
+    assert.equal((await as(tokens.portal)("DELETE", route)).status, 204);
+    assert.equal((await as(ADMIN_TOKEN, "globex")("DELETE", `/api/hooks/${theirs.json.id}`)).status, 204);
   });
 
   test("another tenant's hook or delivery answers exactly like a missing one", async () => {
@@ -339,5 +368,41 @@ describe("tenants", () => {
     assert.equal(recreated.status, 201);
     assert.equal((await as(ADMIN_TOKEN, "globex")("GET", `/api/hooks/${globex.hook.id}`)).status, 404, "a new tenant with the same id starts empty");
     assert.equal((await as(ADMIN_TOKEN, "globex")("GET", `/api/hooks/${globex.hook.id}/recent-logs`)).json.length, 0);
+  });
+});
+
+describe("a tenant's lost retry, after a restart", () => {
+  test("is re-enqueued by its bucket's sweep into its own tenant and delivered", { timeout: 90_000 }, async () => {
+    const rx = await startReceiver();
+    const dir = mkdtempSync(path.join(tmpdir(), "hookwing-tenant-sweep-"));
+    // The retry waits 20 s in the queue; the restart loses it (local queues live in memory).
+    const vars = { RETRY_SCHEDULE: "20", SWEEP_AFTER_SECONDS: "1" };
+    let w = await startWorker({ vars, persistTo: dir });
+    try {
+      assert.equal((await w.admin("POST", "/api/tenants", { id: "acme", name: "Acme" })).status, 201);
+      const hook = await w.call("POST", "/api/hooks", {
+        token: ADMIN_TOKEN, headers: { "hookwing-tenant": "acme" }, body: { events: ["PostSignIn"], config: { url: rx.url("/acme") } },
+      });
+      rx.behave("/acme", { status: 500 }, { status: 204 });
+      const ev = await w.call("POST", "/api/events", { token: INGEST_TOKEN, headers: { "hookwing-tenant": "acme" }, body: { event: "PostSignIn" } });
+      assert.deepEqual(ev.json.deliveries.map((d) => d.hookId), [hook.json.id]);
+      const id = ev.json.deliveries[0].id;
+      const read = () => w.call("GET", `/api/deliveries/${id}`, { token: ADMIN_TOKEN, headers: { "hookwing-tenant": "acme" } });
+      await until("the first attempt to be recorded", async () => (await read()).json?.status === "retrying");
+      await w.stop();
+      w = await startWorker({ vars, persistTo: dir });
+      // The retry was due in ~20 s: the sweep sends it once it is 1 s overdue.
+      await rx.waitFor("/acme", 2, 60_000);
+      const done = await until("the delivery to succeed", async () => {
+        const d = (await read()).json;
+        return d?.status === "succeeded" ? d : undefined;
+      }, 20_000);
+      assert.equal(done.attempts.length, 2);
+      assert.equal(JSON.parse(rx.received("/acme")[1].body).hookId, hook.json.id);
+    } finally {
+      await w.stop();
+      await rx.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -60,8 +60,12 @@ pub struct Hook {
     pub disabled_reason: Option<String>,
 }
 
+/// The tenant that always exists (re-exported by `tenant`, which owns the concept; defined
+/// here so a hook does not depend on the tenant module that holds hooks).
+pub const DEFAULT_TENANT: &str = "default";
+
 fn default_tenant() -> String {
-    super::tenant::DEFAULT_TENANT.to_string()
+    DEFAULT_TENANT.to_string()
 }
 
 impl Hook {

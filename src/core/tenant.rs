@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-pub const DEFAULT_TENANT: &str = "default";
+pub use super::hook::DEFAULT_TENANT;
 pub const DEFAULT_TENANT_NAME: &str = "Default";
 /// `[a-z0-9][a-z0-9-]{0,62}`: safe in a URL path, a KV key and a token, without escaping.
 pub const TENANT_ID_MAX: usize = 63;

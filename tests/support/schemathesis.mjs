@@ -12,7 +12,9 @@ export async function runSchemathesis({ maxTime } = {}) {
   const outbound = { count: 0 };
   const w = await startWorker({
     quiet: true,
-    vars: { LOGTO_RELAY_SIGNING_KEY: "contract-relay-key", RETRY_SCHEDULE: "1,1" },
+    // Hundreds of generated hooks land in `default`: the per-tenant cap must not turn valid
+    // creates into 400s (tests/tenants.test.mjs checks the cap itself).
+    vars: { LOGTO_RELAY_SIGNING_KEY: "contract-relay-key", RETRY_SCHEDULE: "1,1", MAX_HOOKS_PER_TENANT: "100000" },
     outbound: () => {
       outbound.count += 1;
       return new Response(null, { status: 204 });
