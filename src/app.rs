@@ -2,7 +2,9 @@
 //! handlers (`api/`) and the delivery runner (`delivery/runner.rs`) are methods on it.
 
 use crate::core::config::Config;
+use crate::delivery::dispatch::Dispatch;
 use crate::delivery::ports::Platform;
+use std::cell::RefCell;
 
 pub struct App<P: Platform> {
     pub config: Config,
@@ -12,4 +14,6 @@ pub struct App<P: Platform> {
     pub clock: P::Clock,
     pub log: P::Log,
     pub idempotency: P::Idempotency,
+    /// First attempts a request leaves for after its answer (`delivery::dispatch`).
+    pub deferred: RefCell<Option<Dispatch>>,
 }

@@ -126,6 +126,8 @@ pub struct MemoryLog {
     pub stats: RefCell<Vec<(String, ExecutionStats)>>,
     pub deliveries: RefCell<Vec<StoredDelivery>>,
     pub attempts: RefCell<Vec<AttemptRecord>>,
+    /// Every write fails (an unreachable bucket).
+    pub fail: Cell<bool>,
 }
 
 impl DeliveryLog for MemoryLog {
@@ -134,6 +136,9 @@ impl DeliveryLog for MemoryLog {
     }
 
     async fn record(&self, deliveries: &[DeliveryRecord], attempts: &[AttemptRecord]) -> Result<()> {
+        if self.fail.get() {
+            return Err(crate::core::Error::unavailable("bucket down"));
+        }
         let mut stored = self.deliveries.borrow_mut();
         for d in deliveries {
             match stored.iter_mut().find(|s| s.id == d.id) {

@@ -1,6 +1,8 @@
 // The storage budget of SPEC §10, counted by the bucket objects themselves: per delivery
 // whose first attempt succeeds, at most 4 rows written and payload + 300 bytes stored, and
-// at most one Durable Object request; a retry adds at most 3 rows. CAPACITY.md uses these.
+// two Durable Object requests (the pending delivery written before the 202, its first
+// attempt recorded after it: see delivery/dispatch.rs); a retry adds at most 3 rows.
+// CAPACITY.md uses these.
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { startWorker } from "./support/worker.mjs";
@@ -68,7 +70,7 @@ describe("delivery storage per delivery", () => {
     return JSON.stringify(signIn(from, event)).length;
   }
 
-  test("a first attempt that succeeds: ≤ 4 rows written, ≤ payload + 300 bytes, ≤ 1 object request", async () => {
+  test("a first attempt that succeeds: ≤ 4 rows written, ≤ payload + 300 bytes, ≤ 2 object requests", async () => {
     const hook = await hookAt("/ok");
     // A first batch makes the bucket (schema, meta); the second one is what is measured.
     await send(hook, 0, 10);
@@ -85,7 +87,7 @@ describe("delivery storage per delivery", () => {
     console.log(`per delivery: ${rows} rows written, ${bytes.toFixed(0)} bytes stored (payload ${payload} B), ${requests.toFixed(2)} object requests`);
     assert.ok(rows <= 4, `${rows} rows written per delivery`);
     assert.ok(bytes <= payload + 300, `${bytes} bytes per delivery for a ${payload}-byte payload`);
-    assert.ok(requests <= 1, `${requests} bucket requests per delivery`);
+    assert.ok(requests <= 2, `${requests} bucket requests per delivery`);
   });
 
   test("a retry adds ≤ 3 rows", async () => {
@@ -100,8 +102,8 @@ describe("delivery storage per delivery", () => {
     const after = await total(hook.id);
     const rows = (after.rowsWritten - before.rowsWritten) / N;
     console.log(`per delivery failing once then succeeding: ${rows} rows written`);
-    // The failed first attempt writes what a successful one does (3 rows, measured above);
+    // The failed first attempt writes what a successful one does (4 rows, measured above);
     // the retry must add at most 3 more.
-    assert.ok(rows <= 3 + 3, `${rows} rows for a failed first attempt and one retry`);
+    assert.ok(rows <= 4 + 3, `${rows} rows for a failed first attempt and one retry`);
   });
 });

@@ -5,6 +5,7 @@ import { createHmac } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { startWorker } from "./support/worker.mjs";
 import { startReceiver } from "./support/receiver.mjs";
+import { until } from "./support/util.mjs";
 
 let worker;
 let receiver;
@@ -153,14 +154,13 @@ test("a receiver that hangs past config.timeoutMs is timed out without holding u
   await worker.ingest({ event: "PostSignIn" });
   // A timeout waits at least 60 s before its retry (overload rule), so only the first
   // attempt is seen here.
-  await receiver.waitFor("/slow", 1);
+  const [slow] = await receiver.waitFor("/slow", 1);
   await createHook("/after-slow");
   await worker.ingest({ event: "User.Created" });
-  await receiver.waitFor("/after-slow", 1);
-  assert.ok(
-    worker.output.some((line) => line.includes("Timed out after 1000 ms")),
-    "the attempt is recorded as a timeout",
-  );
+  const [after] = await receiver.waitFor("/after-slow", 1);
+  assert.ok(after.at - slow.at < 1000, "the other delivery did not wait for the hanging one's timeout");
+  await until("the attempt to be recorded as a timeout", () =>
+    worker.output.some((line) => line.includes("Timed out after 1000 ms")));
 });
 
 test("a dropped connection is a failed attempt that is retried", async () => {

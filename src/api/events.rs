@@ -8,9 +8,10 @@ use crate::core::signature::verify_logto_signature;
 use crate::core::tenant::{Tenant, DEFAULT_TENANT};
 use crate::core::{ids, Error};
 use crate::delivery::consumer::Processed;
-use crate::delivery::fanout;
-use crate::delivery::ports::{Claim, Clock, DeliveryQueue, IdempotencyStore, Platform};
+use crate::delivery::dispatch::Dispatch;
+use crate::delivery::ports::{Claim, Clock, DeliveryLog, IdempotencyStore, Platform};
 use crate::delivery::task::DeliveryTask;
+use crate::delivery::{fanout, record};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -133,11 +134,16 @@ impl<P: Platform> App<P> {
         let (status, answers) = if wait {
             (200, self.deliver_inline(hooks, &planned).await?)
         } else {
-            let tasks: Vec<(DeliveryTask, u32)> =
-                planned.iter().flat_map(|(_, t)| t.iter().map(|t| (t.clone(), 0))).collect();
+            let tasks: Vec<DeliveryTask> = planned.iter().flat_map(|(_, t)| t.iter().cloned()).collect();
             if !tasks.is_empty() {
-                // Durable before we answer: if this fails the client gets an error, not a 202.
-                self.queue.enqueue(&tasks).await?;
+                // Durable before we answer, in the hooks' own buckets (one write per hook and
+                // day): if this fails the client gets an error, not a 202. The first attempts
+                // follow the answer at once (`delivery::dispatch`); a bucket whose delivery has
+                // no recorded attempt by the guard time sends it through the queue.
+                let guard_until = now + self.config.dispatch_guard_secs as i64 * 1000;
+                let pending: Vec<_> = tasks.iter().map(|t| record::planned(t, guard_until, now)).collect();
+                self.log.record(&pending, &[]).await?;
+                self.defer(Dispatch { hooks: hooks.clone(), tasks });
             }
             let answers = planned
                 .iter()
@@ -231,8 +237,13 @@ mod tests {
         futures_executor::block_on(app.handle(req))
     }
 
+    /// First attempts the requests so far left for after their answers.
+    fn planned(app: &TestApp) -> Vec<crate::delivery::task::DeliveryTask> {
+        app.deferred.borrow().as_ref().map(|d| d.tasks.clone()).unwrap_or_default()
+    }
+
     #[test]
-    fn event_is_queued_once_per_subscribed_hook() {
+    fn event_is_planned_once_per_subscribed_hook_and_recorded_before_the_answer() {
         let app = app();
         let (_, a) = call(&app, "POST", "/api/hooks", Some("admin"), HOOK);
         call(
@@ -249,13 +260,19 @@ mod tests {
         assert_eq!(body["createdAt"], "2025-08-21T12:00:00.000Z");
         assert_eq!(body["deliveries"].as_array().unwrap().len(), 1);
         assert_eq!(body["deliveries"][0]["hookId"], a["id"]);
-        let sent = app.queue.sent.borrow();
+        let sent = planned(&app);
         assert_eq!(sent.len(), 1);
         assert_eq!(
-            sent[0].0.payload.get(),
+            sent[0].payload.get(),
             r#"{"event":"PostSignIn","createdAt":"2025-08-21T12:00:00.000Z","userId":"u1"}"#
         );
-        assert_eq!((sent[0].0.attempt, sent[0].1), (1, 0));
+        assert_eq!(sent[0].attempt, 1);
+        let stored = app.log.deliveries.borrow();
+        assert_eq!(
+            (stored.len(), stored[0].id.as_str(), stored[0].status.as_str()),
+            (1, sent[0].delivery_id.as_str(), "pending")
+        );
+        assert_eq!(stored[0].payload.as_deref(), Some(sent[0].payload.get()));
     }
 
     #[test]
@@ -280,14 +297,14 @@ mod tests {
         assert_eq!(status, 202);
         assert_eq!(body.as_array().unwrap().len(), 2);
         assert_ne!(body[0]["id"], body[1]["id"]);
-        assert_eq!(app.queue.sent.borrow().len(), 2);
+        assert_eq!(planned(&app).len(), 2);
     }
 
     #[test]
-    fn queue_failure_is_an_error_not_a_202() {
+    fn a_bucket_write_failure_is_an_error_not_a_202() {
         let app = app();
         call(&app, "POST", "/api/hooks", Some("admin"), HOOK);
-        app.queue.fail.set(true);
+        app.log.fail.set(true);
         let (status, _) = call(&app, "POST", "/api/events", Some("ingest"), r#"{"event":"PostSignIn"}"#);
         assert_eq!(status, 503);
     }
@@ -308,22 +325,22 @@ mod tests {
         assert_eq!((first.status, second.status), (202, 202));
         assert_eq!(first.body, second.body);
         assert!(second.headers.iter().any(|(k, _)| k == "idempotent-replayed"));
-        assert_eq!(app.queue.sent.borrow().len(), 1);
+        assert_eq!(planned(&app).len(), 1);
         let other = call_with(&app, "/api/events", &[("idempotency-key", "k2")], r#"{"event":"PostSignIn"}"#);
         assert_ne!(other.body, first.body);
-        assert_eq!(app.queue.sent.borrow().len(), 2);
+        assert_eq!(planned(&app).len(), 2);
     }
 
     #[test]
     fn a_failed_request_does_not_burn_its_idempotency_key() {
         let app = app();
         call(&app, "POST", "/api/hooks", Some("admin"), HOOK);
-        app.queue.fail.set(true);
+        app.log.fail.set(true);
         assert_eq!(
             call_with(&app, "/api/events", &[("idempotency-key", "k")], r#"{"event":"PostSignIn"}"#).status,
             503
         );
-        app.queue.fail.set(false);
+        app.log.fail.set(false);
         assert_eq!(
             call_with(&app, "/api/events", &[("idempotency-key", "k")], r#"{"event":"PostSignIn"}"#).status,
             202
@@ -378,9 +395,9 @@ mod tests {
         assert_eq!(ok.status, 202);
         let replayed = futures_executor::block_on(app.handle(req(&good)));
         assert_eq!((replayed.status, &replayed.body), (202, &ok.body));
-        assert_eq!(app.queue.sent.borrow().len(), 1, "a replayed relay request delivers nothing new");
+        assert_eq!(planned(&app).len(), 1, "a replayed relay request delivers nothing new");
         assert_eq!(
-            app.queue.sent.borrow()[0].0.payload.get(),
+            planned(&app)[0].payload.get(),
             r#"{"event":"PostSignIn","createdAt":"2025-01-01T00:00:00.000Z"}"#
         );
         let bad = futures_executor::block_on(app.handle(req(&logto_signature("other", body.as_bytes()))));

@@ -77,7 +77,7 @@ impl Response {
 
 impl<P: Platform> App<P> {
     pub async fn handle(&self, req: Request) -> Response {
-        match self.dispatch(&req).await {
+        match self.route(&req).await {
             Ok(resp) => resp,
             Err(err) => {
                 let mut resp = Response::error(&err);
@@ -90,7 +90,7 @@ impl<P: Platform> App<P> {
         }
     }
 
-    async fn dispatch(&self, req: &Request) -> Result<Response, Error> {
+    async fn route(&self, req: &Request) -> Result<Response, Error> {
         let (route, auth, params) = router::resolve(&req.method, &req.path)?;
         let mut access = self.authorize(auth, req, &params).await?;
         // Tenant-scoped routes (`Auth::Manage`, `Ingest`, `ManageNamed`) always have one.
@@ -155,6 +155,7 @@ pub mod test_support {
             clock: FixedClock::at(1_755_777_600_000),
             log: MemoryLog::default(),
             idempotency: MemoryIdempotency::default(),
+            deferred: Default::default(),
         }
     }
 

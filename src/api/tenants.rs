@@ -260,8 +260,8 @@ mod tests {
         let (_, accepted) = call(&app, "POST", "/api/events", Some(&acme), r#"{"event":"PostSignIn"}"#);
         assert_eq!(accepted["deliveries"].as_array().unwrap().len(), 1);
         assert_eq!(accepted["deliveries"][0]["hookId"], theirs["id"]);
-        let sent = app.queue.sent.borrow();
-        assert_eq!((sent.len(), sent[0].0.tenant.as_str()), (1, "acme"), "the task names its tenant");
+        let sent = app.take_dispatch().unwrap().tasks;
+        assert_eq!((sent.len(), sent[0].tenant.as_str()), (1, "acme"), "the task names its tenant");
     }
 
     #[test]

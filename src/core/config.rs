@@ -18,6 +18,10 @@ pub struct Config {
     /// A retrying delivery this overdue is re-enqueued by the sweeper (its queue message
     /// was lost: a crashed consumer, a local runtime restart).
     pub sweep_after_secs: u32,
+    /// A delivery planned at ingest whose first attempt is not recorded this long after is
+    /// attempted through the queue by its bucket's alarm (the isolate that was to make it
+    /// died). Longer than the slowest first attempt (30 s timeout) plus recording it.
+    pub dispatch_guard_secs: u32,
     /// Hooks one tenant may have (SPEC §9).
     pub max_hooks_per_tenant: u32,
 }
@@ -34,6 +38,7 @@ impl Default for Config {
             log_retention_days: 14,
             auto_disable_after_hours: 120,
             sweep_after_secs: 600,
+            dispatch_guard_secs: 60,
             max_hooks_per_tenant: 100,
         }
     }
@@ -106,6 +111,12 @@ impl Config {
                 get("SWEEP_AFTER_SECONDS"),
                 d.sweep_after_secs,
                 1..=86_400,
+            )?,
+            dispatch_guard_secs: number(
+                "DISPATCH_GUARD_SECONDS",
+                get("DISPATCH_GUARD_SECONDS"),
+                d.dispatch_guard_secs,
+                1..=3600,
             )?,
             max_hooks_per_tenant: number(
                 "MAX_HOOKS_PER_TENANT",

@@ -41,10 +41,21 @@ pub fn expires_at(day: i64, retention_days: u32) -> i64 {
     (day + 1 + retention_days as i64) * DAY_MS
 }
 
-/// The bucket's next alarm: its expiry, or earlier to sweep the first retry that would
-/// then be overdue by `sweep_after_ms` (its queue message was lost).
-pub fn next_alarm(expires_at_ms: i64, earliest_retry_ms: Option<i64>, sweep_after_ms: i64) -> i64 {
-    earliest_retry_ms.map_or(expires_at_ms, |due| expires_at_ms.min(due + sweep_after_ms))
+/// When a delivery needs the bucket's sweeper: a `pending` one (planned at ingest, its first
+/// attempt dispatched at once but not recorded) when its guard time (`next_attempt_at`)
+/// passes, because the isolate that was to attempt it died or could not record it; a
+/// `retrying` one once its retry is `sweep_after_ms` overdue (its queue message was lost).
+pub fn sweep_due(status: &str, next_attempt_at: Option<i64>, sweep_after_ms: i64) -> Option<i64> {
+    match status {
+        "pending" => next_attempt_at,
+        "retrying" => next_attempt_at.map(|t| t + sweep_after_ms),
+        _ => None,
+    }
+}
+
+/// The bucket's next alarm: its expiry, or earlier for the first delivery due a sweep.
+pub fn next_alarm(expires_at_ms: i64, earliest_due_ms: Option<i64>) -> i64 {
+    earliest_due_ms.map_or(expires_at_ms, |due| expires_at_ms.min(due))
 }
 
 /// A page of the newest items across buckets: each bucket answered its own newest
@@ -295,9 +306,18 @@ mod tests {
     #[test]
     fn a_bucket_expires_after_retention_and_sweeps_before_that() {
         assert_eq!(expires_at(10, 14), 25 * DAY_MS);
-        assert_eq!(next_alarm(25 * DAY_MS, None, 600_000), 25 * DAY_MS);
-        assert_eq!(next_alarm(25 * DAY_MS, Some(11 * DAY_MS), 600_000), 11 * DAY_MS + 600_000);
-        assert_eq!(next_alarm(25 * DAY_MS, Some(30 * DAY_MS), 600_000), 25 * DAY_MS);
+        assert_eq!(next_alarm(25 * DAY_MS, None), 25 * DAY_MS);
+        assert_eq!(next_alarm(25 * DAY_MS, Some(11 * DAY_MS)), 11 * DAY_MS);
+        assert_eq!(next_alarm(25 * DAY_MS, Some(30 * DAY_MS)), 25 * DAY_MS);
+    }
+
+    #[test]
+    fn a_pending_delivery_is_due_at_its_guard_time_and_a_retry_once_overdue() {
+        assert_eq!(sweep_due("pending", Some(1_000), 600_000), Some(1_000));
+        assert_eq!(sweep_due("retrying", Some(1_000), 600_000), Some(601_000));
+        assert_eq!(sweep_due("succeeded", Some(1_000), 600_000), None);
+        assert_eq!(sweep_due("failed", None, 600_000), None);
+        assert_eq!(sweep_due("pending", None, 600_000), None);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod attempt;
 pub mod buckets;
 pub mod consumer;
+pub mod dispatch;
 pub mod fanout;
 pub mod ports;
 pub mod record;

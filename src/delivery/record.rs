@@ -54,6 +54,24 @@ pub fn records(
     (Some(d), Some(attempt))
 }
 
+/// A delivery as planned at ingest, before its first attempt: `pending`, due through the
+/// queue at `guard_until_ms` unless its first attempt is recorded before (`sweep_due`).
+pub fn planned(task: &DeliveryTask, guard_until_ms: i64, now_ms: i64) -> DeliveryRecord {
+    DeliveryRecord {
+        tenant: task.tenant.clone(),
+        id: task.delivery_id.clone(),
+        event_id: task.event_id.clone(),
+        hook_id: task.hook_id.clone(),
+        event: task.event.clone(),
+        payload: task.payload.get().to_string(),
+        status: "pending",
+        attempts: 0,
+        next_attempt_at: Some(guard_until_ms),
+        last_error: None,
+        at: now_ms,
+    }
+}
+
 /// Whether this step used up the delivery's last automatic attempt and failed (the moment
 /// auto-disable is considered).
 pub fn exhausted(task: &DeliveryTask, out: &Processed) -> bool {

@@ -8,17 +8,24 @@ use super::task::DeliveryTask;
 use crate::app::App;
 use crate::core::Result;
 
-/// What the sweeper does with retrying deliveries whose next attempt is overdue: one
-/// queue task each (the next attempt), and the delivery marked due `now`, so the next sweep
-/// leaves it alone unless this message is lost too.
+/// What the sweeper does with deliveries due a sweep (`buckets::sweep_due`): one queue task
+/// each (the next attempt: the first for a `pending` one), and the delivery marked as swept
+/// so the next sweep leaves it alone unless this message is lost too: a retrying one due
+/// `now` (swept again `SWEEP_AFTER_SECONDS` later), a pending one guarded for `guard_ms` more.
 pub fn sweep_plan(
     tenant: &str,
     stuck: &[StoredDelivery],
     now_ms: i64,
+    guard_ms: i64,
 ) -> (Vec<(DeliveryTask, u32)>, Vec<DeliveryRecord>) {
     let mut tasks = Vec::with_capacity(stuck.len());
     let mut records = Vec::with_capacity(stuck.len());
-    for d in stuck.iter().filter(|d| d.status == "retrying") {
+    for d in stuck.iter() {
+        let (status, next) = match d.status.as_str() {
+            "retrying" => ("retrying", now_ms),
+            "pending" => ("pending", now_ms + guard_ms),
+            _ => continue,
+        };
         let Some(task) = DeliveryTask::resume(tenant, d, false) else { continue };
         let payload = task.payload.get().to_string();
         tasks.push((task, 0));
@@ -29,9 +36,9 @@ pub fn sweep_plan(
             hook_id: d.hook_id.clone(),
             event: d.event.clone(),
             payload,
-            status: "retrying",
+            status,
             attempts: d.attempts,
-            next_attempt_at: Some(now_ms),
+            next_attempt_at: Some(next),
             last_error: d.last_error.clone(),
             at: now_ms,
         });
@@ -67,7 +74,7 @@ mod tests {
     use futures_executor::block_on;
 
     #[test]
-    fn sweeper_re_enqueues_the_next_attempt_of_retrying_deliveries_only() {
+    fn sweeper_re_enqueues_lost_retries_and_unrecorded_first_attempts_only() {
         use crate::delivery::ports::StoredDelivery;
         let stored = |id: &str, status: &str| StoredDelivery {
             id: id.into(),
@@ -82,16 +89,32 @@ mod tests {
             updated_at: 0,
             payload: Some("{}".into()),
         };
-        let (tasks, records) =
-            super::sweep_plan("acme", &[stored("lost", "retrying"), stored("done", "failed")], 99);
-        assert_eq!(tasks.len(), 1);
+        let unattempted = StoredDelivery { attempts: 0, ..stored("never", "pending") };
+        let (tasks, records) = super::sweep_plan(
+            "acme",
+            &[stored("lost", "retrying"), stored("done", "failed"), unattempted],
+            99,
+            60_000,
+        );
+        assert_eq!(tasks.len(), 2);
         assert_eq!(
-            (tasks[0].0.delivery_id.as_str(), tasks[0].0.attempt, tasks[0].0.manual),
-            ("lost", 3, false)
+            (
+                tasks[0].0.delivery_id.as_str(),
+                tasks[0].0.attempt,
+                tasks[0].0.manual,
+                tasks[0].0.tenant.as_str()
+            ),
+            ("lost", 3, false, "acme")
         );
         assert_eq!(
             (records[0].status, records[0].next_attempt_at, records[0].attempts),
             ("retrying", Some(99), 2)
+        );
+        assert_eq!((tasks[1].0.delivery_id.as_str(), tasks[1].0.attempt), ("never", 1), "its first attempt");
+        assert_eq!(
+            (records[1].status, records[1].next_attempt_at),
+            ("pending", Some(60_099)),
+            "guarded again"
         );
     }
 

@@ -100,7 +100,7 @@ impl<P: Platform> App<P> {
     }
 }
 
-fn log_error(message: &str) {
+pub(crate) fn log_error(message: &str) {
     #[cfg(target_arch = "wasm32")]
     worker::console_error!("{message}");
     #[cfg(not(target_arch = "wasm32"))]

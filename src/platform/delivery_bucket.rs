@@ -13,6 +13,7 @@ use super::{config, queue::QueueSender, QUEUE_BINDING};
 use crate::core::config::Config;
 use crate::core::ids::DAY_MS;
 use crate::core::tenant::DEFAULT_TENANT;
+use crate::delivery::buckets::sweep_due;
 use crate::delivery::buckets::{self, AttemptRow, BucketRequest, Compact, Counts, Page, Usage};
 use crate::delivery::ports::{DeliveryQueue, StoredDelivery};
 use crate::delivery::retention::sweep_plan;
@@ -286,10 +287,10 @@ impl DeliveryBucket {
         }
         let expires = buckets::expires_at(day, self.settings.log_retention_days);
         let sweep_after = self.settings.sweep_after_secs as i64 * 1000;
-        let earliest_retry =
-            deliveries.iter().filter(|d| d.status == "retrying").filter_map(|d| d.next_attempt_at).min();
-        if first_write || earliest_retry.is_some() {
-            self.alarm_no_later_than(buckets::next_alarm(expires, earliest_retry, sweep_after)).await?;
+        let earliest_due =
+            deliveries.iter().filter_map(|d| sweep_due(&d.status, d.next_attempt_at, sweep_after)).min();
+        if first_write || earliest_due.is_some() {
+            self.alarm_no_later_than(buckets::next_alarm(expires, earliest_due)).await?;
         }
         Ok(())
     }
@@ -421,8 +422,9 @@ impl DeliveryBucket {
         Ok(v)
     }
 
-    /// The alarm: expired → delete the whole bucket (unless a delivery is still retrying);
-    /// otherwise re-enqueue retries overdue by `SWEEP_AFTER_SECONDS` and set the next alarm.
+    /// The alarm: expired → delete the whole bucket (unless a delivery is still pending or
+    /// retrying); otherwise enqueue first attempts whose guard passed and retries overdue by
+    /// `SWEEP_AFTER_SECONDS` (one read of this bucket for all of them), and set the next alarm.
     async fn on_alarm(&self) -> Result<()> {
         self.alarm_at.set(None);
         let Some((hook_id, day)) = self.meta()? else { return Ok(()) };
@@ -430,27 +432,29 @@ impl DeliveryBucket {
         let now = worker::Date::now().as_millis() as i64;
         let expires = buckets::expires_at(day, config.log_retention_days);
         let c = self.compact()?;
-        let retrying: Vec<StoredDelivery> = self
-            .rows(&format!("SELECT {DELIVERY_COLUMNS}, payload FROM deliveries WHERE status = 1"), vec![])?
+        let open: Vec<StoredDelivery> = self
+            .rows(
+                &format!("SELECT {DELIVERY_COLUMNS}, payload FROM deliveries WHERE status IN (0, 1)"),
+                vec![],
+            )?
             .into_iter()
             .map(|r| delivery_row(&r, &c))
             .collect();
-        if now >= expires && retrying.is_empty() {
+        if now >= expires && open.is_empty() {
             self.state.storage().delete_all().await?;
             self.ready.set(false);
             *self.compact.borrow_mut() = None;
             return Ok(());
         }
         let sweep_after = config.sweep_after_secs as i64 * 1000;
-        let stuck: Vec<StoredDelivery> = retrying
-            .iter()
-            .filter(|d| d.next_attempt_at.is_some_and(|t| t < now - sweep_after))
-            .cloned()
-            .collect();
+        let guard = config.dispatch_guard_secs as i64 * 1000;
+        let due = |d: &StoredDelivery| sweep_due(&d.status, d.next_attempt_at, sweep_after);
+        let stuck: Vec<StoredDelivery> =
+            open.iter().filter(|d| due(d).is_some_and(|t| t <= now)).cloned().collect();
         let (tasks, records) = if stuck.is_empty() {
             (Vec::new(), Vec::new())
         } else {
-            sweep_plan(&self.tenant()?, &stuck, now)
+            sweep_plan(&self.tenant()?, &stuck, now, guard)
         };
         if !tasks.is_empty() {
             QueueSender::new(self.env.queue(QUEUE_BINDING)?)
@@ -458,20 +462,29 @@ impl DeliveryBucket {
                 .await
                 .map_err(|e| worker::Error::RustError(e.to_string()))?;
             for r in &records {
+                // Only if nothing was recorded meanwhile (the attempt may have just finished).
                 self.run(
-                    "UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 1",
-                    vec![int(now), int(now), text(c.id(&r.id))],
+                    "UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = ?",
+                    vec![
+                        opt_int(r.next_attempt_at),
+                        int(now),
+                        text(c.id(&r.id)),
+                        int(Compact::status(r.status)),
+                    ],
                 )?;
             }
-            worker::console_log!("bucket {hook_id}/{day}: re-enqueued {} overdue deliveries", tasks.len());
+            worker::console_log!("bucket {hook_id}/{day}: enqueued {} overdue deliveries", tasks.len());
         }
-        let earliest = retrying
+        let earliest = open
             .iter()
-            .map(|d| if stuck.iter().any(|s| s.id == d.id) { now } else { d.next_attempt_at.unwrap_or(now) })
+            .filter_map(|d| match records.iter().find(|r| r.id == d.id) {
+                Some(r) => sweep_due(r.status, r.next_attempt_at, sweep_after),
+                None => due(d),
+            })
             .min();
         // Past expiry with retries left: look again once they had time to finish.
         let expires = if now >= expires { now + DAY_MS } else { expires };
-        self.alarm_no_later_than(buckets::next_alarm(expires, earliest, sweep_after).max(now + 1000)).await
+        self.alarm_no_later_than(buckets::next_alarm(expires, earliest).max(now + 1000)).await
     }
 }
 

@@ -4,6 +4,7 @@
 use super::{app, http};
 use crate::api;
 use crate::delivery::consumer::{Next, Processed};
+use crate::delivery::runner::RunOutcome;
 use crate::delivery::seen::RecentlyDone;
 use crate::delivery::task::DeliveryTask;
 use std::cell::RefCell;
@@ -23,12 +24,33 @@ fn start() {
 }
 
 #[event(fetch)]
-async fn fetch(req: worker::Request, env: Env, _ctx: Context) -> worker::Result<worker::Response> {
-    let resp = match app(&env) {
-        Ok(app) => app.handle(http::to_api(req).await?).await,
-        Err(err) => api::Response::error(&err),
+async fn fetch(req: worker::Request, env: Env, ctx: Context) -> worker::Result<worker::Response> {
+    let app = match app(&env) {
+        Ok(app) => app,
+        Err(err) => return http::from_api(api::Response::error(&err)),
     };
+    let resp = app.handle(http::to_api(req).await?).await;
+    // First attempts go out right after the answer, in this invocation (see
+    // `delivery::dispatch`); what does not finish is covered by the buckets' guard.
+    if let Some(dispatch) = app.take_dispatch() {
+        ctx.wait_until(async move {
+            let run = app.dispatch(dispatch).await;
+            finish(&run);
+        });
+    }
     http::from_api(resp)
+}
+
+/// Logs a run's outcomes. (Not added to `DONE`: the guard only sends a first attempt
+/// whose record is missing, and then it must really be made again.)
+fn finish(run: &RunOutcome) {
+    for (task, out) in &run.results {
+        log_outcome(&task.delivery_id, out);
+    }
+    if let Some(err) = &run.retries_lost {
+        // Recorded as retrying: the bucket's sweep re-enqueues them once overdue.
+        console_error!("could not schedule retries: {err}");
+    }
 }
 
 /// One message is one delivery attempt. Each message is acked or retried on its own, so one

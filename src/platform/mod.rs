@@ -67,6 +67,7 @@ pub fn app(env: &Env) -> Result<WorkerApp, Error> {
         },
         queue: queue::QueueSender::new(env.queue(QUEUE_BINDING).map_err(|e| binding(QUEUE_BINDING, e))?),
         http: fetch::FetchClient,
+        deferred: Default::default(),
         clock: clock::SystemClock,
     })
 }

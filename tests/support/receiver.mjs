@@ -51,8 +51,13 @@ export async function startReceiver() {
       }
       const headers = { ...(behaviour.headers || {}) };
       if (behaviour.redirect) headers.location = behaviour.redirect;
-      res.writeHead(behaviour.status ?? (behaviour.redirect ? 302 : 204), headers);
-      res.end(behaviour.body ?? "");
+      const answer = () => {
+        res.writeHead(behaviour.status ?? (behaviour.redirect ? 302 : 204), headers);
+        res.end(behaviour.body ?? "");
+      };
+      // A slow receiver: answers after `delayMs` (attempts are still in flight meanwhile).
+      if (behaviour.delayMs) return void setTimeout(answer, behaviour.delayMs);
+      answer();
     });
   });
   server.on("connection", (s) => {
