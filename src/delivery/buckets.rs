@@ -53,6 +53,51 @@ pub fn sweep_due(status: &str, next_attempt_at: Option<i64>, sweep_after_ms: i64
     }
 }
 
+/// The deliveries of a bucket still open (pending or retrying) and when each is due a sweep,
+/// kept in memory by the bucket's instance so its alarm reads only the rows it must send
+/// instead of scanning the day. `complete` once it holds every open delivery: the instance
+/// saw the bucket's first write, or scanned it once.
+#[derive(Debug, Default)]
+pub struct OpenDeliveries {
+    due: std::collections::HashMap<String, i64>,
+    pub complete: bool,
+}
+
+impl OpenDeliveries {
+    /// A delivery's new state (as written, or as found by a scan).
+    pub fn note(&mut self, id: &str, status: &str, next_attempt_at: Option<i64>, sweep_after_ms: i64) {
+        match sweep_due(status, next_attempt_at, sweep_after_ms) {
+            Some(at) => {
+                self.due.insert(id.to_string(), at);
+            }
+            None => {
+                self.due.remove(id);
+            }
+        }
+    }
+
+    /// Ids due a sweep at `now_ms`.
+    pub fn due_by(&self, now_ms: i64) -> Vec<String> {
+        let mut ids: Vec<String> =
+            self.due.iter().filter(|(_, at)| **at <= now_ms).map(|(id, _)| id.clone()).collect();
+        ids.sort();
+        ids
+    }
+
+    pub fn earliest(&self) -> Option<i64> {
+        self.due.values().min().copied()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.due.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.due.clear();
+        self.complete = false;
+    }
+}
+
 /// The bucket's next alarm: its expiry, or earlier for the first delivery due a sweep.
 pub fn next_alarm(expires_at_ms: i64, earliest_due_ms: Option<i64>) -> i64 {
     earliest_due_ms.map_or(expires_at_ms, |due| expires_at_ms.min(due))
@@ -309,6 +354,22 @@ mod tests {
         assert_eq!(next_alarm(25 * DAY_MS, None), 25 * DAY_MS);
         assert_eq!(next_alarm(25 * DAY_MS, Some(11 * DAY_MS)), 11 * DAY_MS);
         assert_eq!(next_alarm(25 * DAY_MS, Some(30 * DAY_MS)), 25 * DAY_MS);
+    }
+
+    #[test]
+    fn open_deliveries_follow_each_write_and_leave_once_attempted() {
+        let mut open = OpenDeliveries::default();
+        open.note("a", "pending", Some(60_000), 600_000);
+        open.note("b", "pending", Some(61_000), 600_000);
+        open.note("c", "retrying", Some(1_000), 600_000);
+        assert_eq!(open.earliest(), Some(60_000));
+        open.note("a", "succeeded", None, 600_000);
+        assert_eq!(open.due_by(61_000), ["b"]);
+        assert_eq!(open.due_by(601_000), ["b", "c"]);
+        open.note("b", "failed", None, 600_000);
+        open.note("c", "succeeded", None, 600_000);
+        assert!(open.is_empty());
+        assert_eq!(open.earliest(), None);
     }
 
     #[test]

@@ -13,8 +13,8 @@ use super::{config, queue::QueueSender, QUEUE_BINDING};
 use crate::core::config::Config;
 use crate::core::ids::DAY_MS;
 use crate::core::tenant::DEFAULT_TENANT;
-use crate::delivery::buckets::sweep_due;
 use crate::delivery::buckets::{self, AttemptRow, BucketRequest, Compact, Counts, Page, Usage};
+use crate::delivery::buckets::{sweep_due, OpenDeliveries};
 use crate::delivery::ports::{DeliveryQueue, StoredDelivery};
 use crate::delivery::retention::sweep_plan;
 use std::cell::{Cell, RefCell};
@@ -49,6 +49,8 @@ pub struct DeliveryBucket {
     compact: RefCell<Option<Compact>>,
     /// The alarm as last set by this instance (saves a storage read per write).
     alarm_at: Cell<Option<i64>>,
+    /// Deliveries still due an attempt, so the alarm need not scan the day.
+    open: RefCell<OpenDeliveries>,
     requests: Cell<u64>,
     rows_written: Cell<u64>,
     rows_read: Cell<u64>,
@@ -287,6 +289,14 @@ impl DeliveryBucket {
         }
         let expires = buckets::expires_at(day, self.settings.log_retention_days);
         let sweep_after = self.settings.sweep_after_secs as i64 * 1000;
+        {
+            let mut open = self.open.borrow_mut();
+            // This instance made the bucket: it has seen every delivery written to it.
+            open.complete |= first_write;
+            for d in deliveries {
+                open.note(&d.id, &d.status, d.next_attempt_at, sweep_after);
+            }
+        }
         let earliest_due =
             deliveries.iter().filter_map(|d| sweep_due(&d.status, d.next_attempt_at, sweep_after)).min();
         if first_write || earliest_due.is_some() {
@@ -424,39 +434,57 @@ impl DeliveryBucket {
 
     /// The alarm: expired → delete the whole bucket (unless a delivery is still pending or
     /// retrying); otherwise enqueue first attempts whose guard passed and retries overdue by
-    /// `SWEEP_AFTER_SECONDS` (one read of this bucket for all of them), and set the next alarm.
+    /// `SWEEP_AFTER_SECONDS`, and set the next alarm. Which deliveries are open is kept in
+    /// memory (`OpenDeliveries`): only their rows are read, and the whole day is scanned at
+    /// most once per instance (after an eviction), never on every alarm.
     async fn on_alarm(&self) -> Result<()> {
         self.alarm_at.set(None);
         let Some((hook_id, day)) = self.meta()? else { return Ok(()) };
         let config = &self.settings;
         let now = worker::Date::now().as_millis() as i64;
         let expires = buckets::expires_at(day, config.log_retention_days);
+        let sweep_after = config.sweep_after_secs as i64 * 1000;
+        let guard = config.dispatch_guard_secs as i64 * 1000;
         let c = self.compact()?;
-        let open: Vec<StoredDelivery> = self
-            .rows(
-                &format!("SELECT {DELIVERY_COLUMNS}, payload FROM deliveries WHERE status IN (0, 1)"),
-                vec![],
-            )?
-            .into_iter()
-            .map(|r| delivery_row(&r, &c))
-            .collect();
-        if now >= expires && open.is_empty() {
+        if !self.open.borrow().complete {
+            let rows = self
+                .rows("SELECT id, status, next_attempt_at FROM deliveries WHERE status IN (0, 1)", vec![])?;
+            let mut open = self.open.borrow_mut();
+            for r in &rows {
+                let status = Compact::status_name(col_int(r, 1).unwrap_or(3));
+                open.note(
+                    &c.full_id(&col_text(r, 0).unwrap_or_default()),
+                    &status,
+                    col_int(r, 2),
+                    sweep_after,
+                );
+            }
+            open.complete = true;
+        }
+        if now >= expires && self.open.borrow().is_empty() {
             self.state.storage().delete_all().await?;
             self.ready.set(false);
             *self.compact.borrow_mut() = None;
+            self.open.borrow_mut().clear();
             return Ok(());
         }
-        let sweep_after = config.sweep_after_secs as i64 * 1000;
-        let guard = config.dispatch_guard_secs as i64 * 1000;
-        let due = |d: &StoredDelivery| sweep_due(&d.status, d.next_attempt_at, sweep_after);
-        let stuck: Vec<StoredDelivery> =
-            open.iter().filter(|d| due(d).is_some_and(|t| t <= now)).cloned().collect();
-        let (tasks, records) = if stuck.is_empty() {
-            (Vec::new(), Vec::new())
-        } else {
-            sweep_plan(&self.tenant()?, &stuck, now, guard)
-        };
-        if !tasks.is_empty() {
+        let due_ids = self.open.borrow().due_by(now);
+        let mut stuck: Vec<StoredDelivery> = Vec::new();
+        for chunk in due_ids.chunks(50) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let query = format!("SELECT {DELIVERY_COLUMNS}, payload FROM deliveries WHERE id IN ({marks})");
+            for r in self.rows(&query, chunk.iter().map(|id| text(c.id(id))).collect())? {
+                let d = delivery_row(&r, &c);
+                if sweep_due(&d.status, d.next_attempt_at, sweep_after).is_some_and(|t| t <= now) {
+                    stuck.push(d);
+                } else {
+                    // Its attempt was recorded after all (a write the set saw out of order).
+                    self.open.borrow_mut().note(&d.id, &d.status, d.next_attempt_at, sweep_after);
+                }
+            }
+        }
+        if !stuck.is_empty() {
+            let (tasks, records) = sweep_plan(&self.tenant()?, &stuck, now, guard);
             QueueSender::new(self.env.queue(QUEUE_BINDING)?)
                 .enqueue(&tasks)
                 .await
@@ -472,16 +500,11 @@ impl DeliveryBucket {
                         int(Compact::status(r.status)),
                     ],
                 )?;
+                self.open.borrow_mut().note(&r.id, r.status, r.next_attempt_at, sweep_after);
             }
             worker::console_log!("bucket {hook_id}/{day}: enqueued {} overdue deliveries", tasks.len());
         }
-        let earliest = open
-            .iter()
-            .filter_map(|d| match records.iter().find(|r| r.id == d.id) {
-                Some(r) => sweep_due(r.status, r.next_attempt_at, sweep_after),
-                None => due(d),
-            })
-            .min();
+        let earliest = self.open.borrow().earliest();
         // Past expiry with retries left: look again once they had time to finish.
         let expires = if now >= expires { now + DAY_MS } else { expires };
         self.alarm_no_later_than(buckets::next_alarm(expires, earliest).max(now + 1000)).await
@@ -499,6 +522,7 @@ impl DurableObject for DeliveryBucket {
             ready: Cell::new(false),
             compact: RefCell::new(None),
             alarm_at: Cell::new(None),
+            open: RefCell::new(OpenDeliveries::default()),
             requests: Cell::new(0),
             rows_written: Cell::new(0),
             rows_read: Cell::new(0),
