@@ -270,6 +270,7 @@ async function list() {
         "td",
         { "data-label": "Status" },
         hk.enabled ? h("span", { class: "badge ok" }, "Enabled") : h("span", { class: "badge bad" }, "Disabled"),
+        hk.paused ? h("span", { class: "badge warn" }, "Paused") : null,
         hk.disabledReason ? h("div", { class: "muted" }, hk.disabledReason) : null,
       ),
     );
@@ -396,7 +397,7 @@ async function details(id) {
   const testResult = h("p", { id: "test-result", role: "status" });
   const logs = h("div", { id: "logs" }, h("p", { class: "muted" }, "Loading…"));
   const deliveries = h("div", { id: "deliveries" }, h("p", { class: "muted" }, "Loading…"));
-  const statusFilter = h("select", { id: "status-filter", onchange: () => loadDeliveries() }, ["", "failed", "retrying", "succeeded"].map((v) => h("option", { value: v }, v || "all")));
+  const statusFilter = h("select", { id: "status-filter", onchange: () => loadDeliveries() }, ["", "failed", "retrying", "succeeded", "held", "pending"].map((v) => h("option", { value: v }, v || "all")));
   const since = h("input", { type: "datetime-local", id: "recover-since" });
   const recoverResult = h("p", { role: "status", id: "recover-result" });
 
@@ -483,7 +484,9 @@ async function details(id) {
       h("p", {}, "URL: ", h("code", { class: "key" }, hook.config.url)),
       h("p", {}, "Events: ", (hook.events.length ? hook.events : [hook.event]).filter(Boolean).join(", ")),
       h("p", {}, "Requests (24h): ", s.requestCount, " · Success rate (24h): ", s.requestCount ? `${Math.round((100 * s.successCount) / s.requestCount)}%` : "—"),
-      h("p", {}, "Status: ", hook.enabled ? h("span", { class: "badge ok" }, "Enabled") : h("span", { class: "badge bad" }, "Disabled"), hook.disabledReason ? ` — ${hook.disabledReason}` : ""),
+      h("p", {}, "Status: ", hook.enabled ? h("span", { class: "badge ok" }, "Enabled") : h("span", { class: "badge bad" }, "Disabled"),
+        hook.paused ? [" ", h("span", { class: "badge warn" }, "Paused"), " — deliveries are held until you resume"] : "",
+        hook.disabledReason ? ` — ${hook.disabledReason}` : ""),
       h(
         "p",
         { class: "row" },
@@ -492,6 +495,11 @@ async function details(id) {
           toast(hook.enabled ? "Hook disabled." : "Hook enabled.");
           details(id);
         } }, hook.enabled ? "Disable" : "Enable"),
+        h("button", { type: "button", class: "secondary", id: "pause", onclick: async () => {
+          await api("POST", `/api/hooks/${id}/${hook.paused ? "resume" : "pause"}`);
+          toast(hook.paused ? "Hook resumed: held deliveries are being sent." : "Hook paused: deliveries are held.");
+          details(id);
+        } }, hook.paused ? "Resume" : "Pause"),
         h("button", { type: "button", class: "danger", onclick: async () => {
           if (!confirm("Delete this hook? Pending deliveries are dropped.")) return;
           await api("DELETE", `/api/hooks/${id}`);

@@ -238,6 +238,27 @@ impl DeliveryLog for MemoryLog {
             .cloned()
             .collect())
     }
+
+    async fn release_held(
+        &self,
+        hook_id: &str,
+        guard_until_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<StoredDelivery>> {
+        let mut stored = self.deliveries.borrow_mut();
+        let mut held: Vec<&mut StoredDelivery> =
+            stored.iter_mut().filter(|d| d.hook_id == hook_id && d.status == "held").collect();
+        held.sort_by_key(|d| (d.created_at, d.id.clone()));
+        Ok(held
+            .into_iter()
+            .take(limit)
+            .map(|d| {
+                d.status = "pending".into();
+                d.next_attempt_at = Some(guard_until_ms);
+                d.clone()
+            })
+            .collect())
+    }
 }
 
 pub struct TestPlatform;
@@ -282,6 +303,7 @@ pub fn hook_for(url: &str) -> Hook {
         enabled: true,
         created_at: 0,
         disabled_reason: None,
+        paused: false,
     }
 }
 

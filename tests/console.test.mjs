@@ -124,6 +124,26 @@ describe("admin console", () => {
     await page.screenshot({ path: path.join(ARTIFACTS, "console-1280.png"), fullPage: true });
   });
 
+  test("Pause holds new deliveries (listed as held) and Resume sends them", async () => {
+    const hook = (await w.admin("GET", "/api/hooks")).json[0];
+    await page.getByRole("button", { name: "Pause" }).click();
+    await page.locator(".badge", { hasText: "Paused" }).waitFor();
+    assert.equal((await w.admin("GET", `/api/hooks/${hook.id}`)).json.paused, true);
+    const before = rx.received("/console").length;
+    const ev = await w.ingest({ event: "PostSignIn", userId: "u-paused" });
+    const id = ev.json.deliveries[0].id;
+    await until("the delivery to be held", async () => (await w.admin("GET", `/api/deliveries/${id}`)).json?.status === "held");
+    await page.reload();
+    await page.locator("#status-filter").selectOption("held");
+    await page.locator(`.delivery-row[data-delivery="${id}"]`).getByText("held").waitFor();
+    assert.equal(rx.received("/console").length, before, "nothing sent while paused");
+    await page.getByRole("button", { name: "Resume" }).click();
+    await page.getByRole("button", { name: "Pause" }).waitFor();
+    await rx.waitFor("/console", before + 1);
+    assert.equal(JSON.parse(rx.received("/console").at(-1).body).userId, "u-paused");
+    await until("the released delivery to succeed", async () => (await w.admin("GET", `/api/deliveries/${id}`)).json?.status === "succeeded");
+  });
+
   test("the console works at 375 px wide", async () => {
     await page.setViewportSize({ width: 375, height: 800 });
     await page.reload();

@@ -12,7 +12,7 @@ use crate::delivery::ports::{AttemptRecord, Clock, DeliveryLog, DeliveryQueue, P
 use crate::delivery::task::DeliveryTask;
 use serde_json::{json, Value};
 
-pub(crate) const STATUSES: &[&str] = &["pending", "retrying", "succeeded", "failed"];
+pub(crate) const STATUSES: &[&str] = &["pending", "retrying", "succeeded", "failed", "held"];
 /// Most deliveries one recover call re-enqueues.
 pub const MAX_RECOVER: usize = 1000;
 

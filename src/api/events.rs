@@ -140,10 +140,16 @@ impl<P: Platform> App<P> {
                 // day): if this fails the client gets an error, not a 202. The first attempts
                 // follow the answer at once (`delivery::dispatch`); a bucket whose delivery has
                 // no recorded attempt by the guard time sends it through the queue.
+                // A paused hook's deliveries are stored `held` and wait for its resume.
+                let paused = |t: &DeliveryTask| hooks.iter().any(|h| h.id == t.hook_id && h.paused);
                 let guard_until = now + self.config.dispatch_guard_secs as i64 * 1000;
-                let pending: Vec<_> = tasks.iter().map(|t| record::planned(t, guard_until, now)).collect();
+                let pending: Vec<_> =
+                    tasks.iter().map(|t| record::planned(t, guard_until, now, paused(t))).collect();
                 self.log.record(&pending, &[]).await?;
-                self.defer(Dispatch { hooks: hooks.clone(), tasks });
+                let tasks: Vec<DeliveryTask> = tasks.iter().filter(|t| !paused(t)).cloned().collect();
+                if !tasks.is_empty() {
+                    self.defer(Dispatch { hooks: hooks.clone(), tasks });
+                }
             }
             let answers = planned
                 .iter()

@@ -6,9 +6,10 @@ use crate::core::hook::{parse_grace_period, parse_hook_patch, parse_new_hook, pa
 use crate::core::tenant::{DeletedHook, Tenant};
 use crate::core::test_payload::test_payload;
 use crate::core::{ids, Error};
-use crate::delivery::ports::{Clock, DeliveryLog, ExecutionStats, Platform, TenantStore};
+use crate::delivery::ports::{Clock, DeliveryLog, DeliveryQueue, ExecutionStats, Platform, TenantStore};
 use crate::delivery::ports::{HttpClient, HttpOutcome};
 use crate::delivery::request;
+use crate::delivery::task::DeliveryTask;
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
@@ -116,6 +117,46 @@ impl<P: Platform> App<P> {
         Ok(Response::json(200, &tenant.hooks[i].to_api_json()))
     }
 }
+
+impl<P: Platform> App<P> {
+    /// SPEC §11: while paused, new and due deliveries are stored `held` (never attempted, no
+    /// retry used). Ingest and the consumer read the hook as they do `enabled`, so this takes
+    /// effect as fast as any hook change (the isolate's 1 s copy, KV propagation elsewhere).
+    pub(super) async fn pause_hook(&self, mut tenant: Tenant, id: &str) -> Result<Response, Error> {
+        let i = find_hook(&tenant, id, Error::entity_not_exists)?;
+        if !tenant.hooks[i].paused {
+            tenant.hooks[i].paused = true;
+            self.tenants.save(&tenant).await?;
+        }
+        Ok(Response::json(200, &tenant.hooks[i].to_api_json()))
+    }
+
+    /// Unpauses, then sends the held deliveries through the queue, oldest first. Each is made
+    /// `pending` before it is sent, so if the send fails its bucket's guard sends it later.
+    pub(super) async fn resume_hook(&self, mut tenant: Tenant, id: &str) -> Result<Response, Error> {
+        let i = find_hook(&tenant, id, Error::entity_not_exists)?;
+        if tenant.hooks[i].paused {
+            tenant.hooks[i].paused = false;
+            self.tenants.save(&tenant).await?;
+        }
+        let guard_until = self.clock.now_ms() + self.config.dispatch_guard_secs as i64 * 1000;
+        let held = self.log.release_held(id, guard_until, MAX_RELEASE).await?;
+        let tasks: Vec<(DeliveryTask, u32)> =
+            held.iter().filter_map(|d| DeliveryTask::resume(&tenant.id, d, false)).map(|t| (t, 0)).collect();
+        if !tasks.is_empty() {
+            if let Err(err) = self.queue.enqueue(&tasks).await {
+                crate::delivery::runner::log_error(&format!(
+                    "resume {id}: could not queue {} held deliveries (their buckets' guard will): {err}",
+                    tasks.len()
+                ));
+            }
+        }
+        Ok(Response::json(200, &tenant.hooks[i].to_api_json()))
+    }
+}
+
+/// Held deliveries one resume releases (a second resume releases more).
+pub const MAX_RELEASE: usize = 10_000;
 
 /// The index of the tenant's hook `id`; another tenant's hook is as missing as no hook.
 fn find_hook(tenant: &Tenant, id: &str, not_found: fn(&str) -> Error) -> Result<usize, Error> {
@@ -326,6 +367,44 @@ mod tests {
         );
         assert_eq!(call(&app, "POST", "/api/hooks/nope/test", Some("admin"), body).0, 404);
         assert!(app.log.attempts.borrow().is_empty(), "test sends are not logged");
+    }
+
+    #[test]
+    fn a_paused_hook_holds_its_deliveries_and_resume_sends_them_oldest_first() {
+        let app = app();
+        let (_, hook) = call(&app, "POST", "/api/hooks", Some("admin"), HOOK);
+        let id = hook["id"].as_str().unwrap().to_string();
+        let (status, paused) = call(&app, "POST", &format!("/api/hooks/{id}/pause"), Some("admin"), "");
+        assert_eq!((status, &paused["paused"]), (200, &json!(true)));
+        let mut ids = Vec::new();
+        for t in 0..3 {
+            app.clock.0.set(1_755_777_600_000 + t);
+            let (status, ev) = call(&app, "POST", "/api/events", Some("ingest"), r#"{"event":"PostSignIn"}"#);
+            assert_eq!(status, 202);
+            ids.push(ev["deliveries"][0]["id"].as_str().unwrap().to_string());
+        }
+        assert!(app.take_dispatch().is_none(), "nothing is attempted while paused");
+        assert!(app
+            .log
+            .deliveries
+            .borrow()
+            .iter()
+            .all(|d| d.status == "held" && d.next_attempt_at.is_none()));
+        let (_, listed) =
+            call(&app, "GET", &format!("/api/hooks/{id}/deliveries?status=held"), Some("admin"), "");
+        assert_eq!(listed.as_array().unwrap().len(), 3);
+        let (status, resumed) = call(&app, "POST", &format!("/api/hooks/{id}/resume"), Some("admin"), "");
+        assert_eq!(status, 200);
+        assert!(resumed.get("paused").is_none(), "an unpaused hook keeps Logto's shape");
+        let sent = app.queue.sent.borrow();
+        let order: Vec<&str> = sent.iter().map(|(t, _)| t.delivery_id.as_str()).collect();
+        assert_eq!(order, ids.iter().map(String::as_str).collect::<Vec<_>>(), "oldest first");
+        assert!(sent.iter().all(|(t, delay)| t.attempt == 1 && !t.manual && *delay == 0), "no retry used");
+        assert!(app.log.deliveries.borrow().iter().all(|d| d.status == "pending"), "guarded until attempted");
+        for route in ["pause", "resume"] {
+            let (status, err) = call(&app, "POST", &format!("/api/hooks/nope/{route}"), Some("admin"), "");
+            assert_eq!((status, err["code"].as_str()), (404, Some("entity.not_exists")));
+        }
     }
 
     #[test]

@@ -111,6 +111,8 @@ impl<P: Platform> App<P> {
             Route::RecentLogs => self.recent_logs(req, tenant()?, id).await,
             Route::ListDeliveries => self.list_deliveries(req, tenant()?, id).await,
             Route::RecoverHook => self.recover_hook(req, tenant()?, id).await,
+            Route::PauseHook => self.pause_hook(tenant()?, id).await,
+            Route::ResumeHook => self.resume_hook(tenant()?, id).await,
             Route::GetDelivery => self.get_delivery(tenant()?, id).await,
             Route::RetryDelivery => self.retry_delivery(tenant()?, id).await,
             Route::IngestEvents => self.ingest_events(req, tenant()?).await,

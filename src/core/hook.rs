@@ -58,6 +58,9 @@ pub struct Hook {
     pub created_at: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled_reason: Option<String>,
+    /// Paused (SPEC §11): its deliveries are held, not attempted, until it is resumed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub paused: bool,
 }
 
 /// The tenant that always exists (re-exported by `tenant`, which owns the concept; defined
@@ -102,6 +105,10 @@ impl Hook {
         if let Some(reason) = &self.disabled_reason {
             obj.insert("disabledReason".into(), json!(reason));
         }
+        // Only when set, so an unpaused hook keeps Logto's exact shape.
+        if self.paused {
+            obj.insert("paused".into(), json!(true));
+        }
         Value::Object(obj)
     }
 }
@@ -130,6 +137,7 @@ impl NewHook {
             enabled: self.enabled,
             created_at: now_ms,
             disabled_reason: None,
+            paused: false,
         }
     }
 }

@@ -126,7 +126,7 @@ pub struct Compact {
     prefix: String,
 }
 
-pub const STATUSES: [&str; 4] = ["pending", "retrying", "succeeded", "failed"];
+pub const STATUSES: [&str; 5] = ["pending", "retrying", "succeeded", "failed", "held"];
 
 impl Compact {
     pub fn new(hook_id: &str, day: i64) -> Self {
@@ -272,6 +272,9 @@ pub enum BucketRequest {
     Payloads { ids: Vec<String> },
     /// Failed deliveries created in [since, until], with payloads, oldest first.
     Failed { since_ms: i64, until_ms: i64, limit: usize },
+    /// Releases held deliveries (their hook resumed): the oldest `limit`, made `pending` and
+    /// guarded until `guard_until_ms`, returned with payloads in creation order.
+    Release { guard_until_ms: i64, limit: usize },
     /// What this object has written and stores (for the capacity counters).
     Usage,
 }
@@ -291,7 +294,8 @@ impl BucketRequest {
             }
             BucketRequest::AttemptsOf { .. }
             | BucketRequest::Payloads { .. }
-            | BucketRequest::Failed { .. } => {
+            | BucketRequest::Failed { .. }
+            | BucketRequest::Release { .. } => {
                 json!([])
             }
             BucketRequest::Usage => json!(Usage::default()),

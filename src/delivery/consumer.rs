@@ -27,20 +27,29 @@ pub struct Processed {
     pub disable_hook: Option<String>,
     /// Why the task was dropped without an attempt.
     pub dropped: Option<&'static str>,
+    /// The hook is paused: kept as `held`, not attempted, no retry used.
+    pub held: bool,
 }
 
 impl Processed {
     fn dropped(reason: &'static str) -> Self {
-        Self { report: None, next: Next::Done, disable_hook: None, dropped: Some(reason) }
+        Self { report: None, next: Next::Done, disable_hook: None, dropped: Some(reason), held: false }
+    }
+
+    fn held() -> Self {
+        Self { report: None, next: Next::Done, disable_hook: None, dropped: None, held: true }
     }
 }
 
 /// Every value `Processed::status` takes (the `?wait=true` answer's `status`).
-pub const STEP_STATUSES: &[&str] = &["succeeded", "retrying", "failed"];
+pub const STEP_STATUSES: &[&str] = &["succeeded", "retrying", "failed", "held"];
 
 impl Processed {
     /// The delivery's state after this step, as the API reports it.
     pub fn status(&self) -> &'static str {
+        if self.held {
+            return "held";
+        }
         match (&self.report, &self.next) {
             (_, Next::Retry { .. }) => "retrying",
             (Some(r), Next::Done) if r.verdict == Verdict::Succeeded => "succeeded",
@@ -91,6 +100,7 @@ pub async fn process<X: HttpClient, C: Clock>(
             next: Next::Retry { task: task.clone(), delay_seconds },
             disable_hook: None,
             dropped: None,
+            held: false,
         };
     }
     let Some(hook) = hook else {
@@ -101,6 +111,10 @@ pub async fn process<X: HttpClient, C: Clock>(
     }
     if !hook.receives(&task.event) {
         return Processed::dropped("hook no longer subscribes to this event");
+    }
+    if hook.paused {
+        // Waiting is never a failed attempt: released as it was when the hook resumes.
+        return Processed::held();
     }
     let report = match url_policy::check(&hook.config.url, config.allow_private_targets) {
         Err(e) => AttemptReport::refused(now, format!("Target refused: {e}")),
@@ -130,7 +144,7 @@ pub async fn process<X: HttpClient, C: Clock>(
             }
         }
     };
-    Processed { report: Some(report), next, disable_hook, dropped: None }
+    Processed { report: Some(report), next, disable_hook, dropped: None, held: false }
 }
 
 #[cfg(test)]
@@ -182,6 +196,25 @@ mod tests {
         }
         let last = run(task_for(&hook, 4), Some(&hook), &http);
         assert!(matches!(last.next, Next::Done), "1 + 3 attempts, then a dead letter");
+    }
+
+    #[test]
+    fn a_paused_hook_is_not_attempted_and_uses_no_retry() {
+        let mut hook = hook_for("http://127.0.0.1:9/h");
+        hook.paused = true;
+        let http = FakeHttp::default();
+        let out = run(task_for(&hook, 3), Some(&hook), &http);
+        assert!(http.sent().is_empty());
+        assert_eq!(out.status(), "held");
+        assert!(matches!(out.next, Next::Done));
+        let (d, a) = crate::delivery::record::records(&task_for(&hook, 3), &out, 5);
+        let d = d.unwrap();
+        assert_eq!(
+            (d.status, d.attempts, d.next_attempt_at),
+            ("held", 2, None),
+            "the attempts made so far stand"
+        );
+        assert!(a.is_none(), "no attempt recorded");
     }
 
     #[test]

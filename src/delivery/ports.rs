@@ -207,6 +207,14 @@ pub trait DeliveryLog {
         until_ms: i64,
         limit: usize,
     ) -> Result<Vec<StoredDelivery>>;
+    /// Releases up to `limit` held deliveries of the hook (oldest first, in creation order):
+    /// each becomes `pending`, guarded until `guard_until_ms`, and is returned with its payload.
+    async fn release_held(
+        &self,
+        hook_id: &str,
+        guard_until_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<StoredDelivery>>;
 }
 
 /// The set of ports one deployment provides: the Worker's bindings, or test fakes.

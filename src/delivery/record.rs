@@ -25,6 +25,10 @@ pub fn records(
         last_error,
         at: now_ms,
     };
+    if out.held {
+        // Not attempted: the attempts made so far stand; released by `resume`.
+        return (Some(delivery("held", task.attempt.saturating_sub(1), None, None)), None);
+    }
     if let Some(reason) = out.dropped {
         let d = delivery("failed", task.attempt.saturating_sub(1), None, Some(format!("Dropped: {reason}.")));
         return (Some(d), None);
@@ -55,8 +59,10 @@ pub fn records(
 }
 
 /// A delivery as planned at ingest, before its first attempt: `pending`, due through the
-/// queue at `guard_until_ms` unless its first attempt is recorded before (`sweep_due`).
-pub fn planned(task: &DeliveryTask, guard_until_ms: i64, now_ms: i64) -> DeliveryRecord {
+/// queue at `guard_until_ms` unless its first attempt is recorded before (`sweep_due`); or
+/// `held` for a paused hook (released when it resumes).
+pub fn planned(task: &DeliveryTask, guard_until_ms: i64, now_ms: i64, held: bool) -> DeliveryRecord {
+    let (status, next_attempt_at) = if held { ("held", None) } else { ("pending", Some(guard_until_ms)) };
     DeliveryRecord {
         tenant: task.tenant.clone(),
         id: task.delivery_id.clone(),
@@ -64,9 +70,9 @@ pub fn planned(task: &DeliveryTask, guard_until_ms: i64, now_ms: i64) -> Deliver
         hook_id: task.hook_id.clone(),
         event: task.event.clone(),
         payload: task.payload.get().to_string(),
-        status: "pending",
+        status,
         attempts: 0,
-        next_attempt_at: Some(guard_until_ms),
+        next_attempt_at,
         last_error: None,
         at: now_ms,
     }
@@ -109,6 +115,7 @@ mod tests {
             next: Next::Done,
             disable_hook: None,
             dropped: None,
+            held: false,
         };
         let (d, a) = records(&task, &out, 5_000);
         let (d, a) = (d.unwrap(), a.unwrap());
@@ -126,6 +133,7 @@ mod tests {
             next: Next::Retry { task: task.next_attempt(), delay_seconds: 5 },
             disable_hook: None,
             dropped: None,
+            held: false,
         };
         let (d, a) = records(&task, &out, 5_000);
         assert_eq!(d.as_ref().unwrap().status, "retrying");
@@ -142,6 +150,7 @@ mod tests {
             next: Next::Done,
             disable_hook: None,
             dropped: None,
+            held: false,
         };
         assert_eq!(records(&task, &out, 0).0.unwrap().status, "failed");
         assert!(exhausted(&task, &out));
@@ -152,8 +161,13 @@ mod tests {
     #[test]
     fn a_dropped_task_records_a_failed_delivery_without_an_attempt() {
         let task = task_for(&hook_for("http://x"), 3);
-        let out =
-            Processed { report: None, next: Next::Done, disable_hook: None, dropped: Some("hook deleted") };
+        let out = Processed {
+            report: None,
+            next: Next::Done,
+            disable_hook: None,
+            dropped: Some("hook deleted"),
+            held: false,
+        };
         let (d, a) = records(&task, &out, 0);
         let d = d.unwrap();
         assert_eq!((d.status, d.attempts), ("failed", 2));

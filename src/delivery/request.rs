@@ -82,6 +82,7 @@ mod tests {
             enabled: true,
             created_at: 0,
             disabled_reason: None,
+            paused: false,
         }
     }
 

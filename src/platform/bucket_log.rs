@@ -228,6 +228,26 @@ impl DeliveryLog for BucketLog {
         Ok(Some((row, attempts)))
     }
 
+    async fn release_held(
+        &self,
+        hook_id: &str,
+        guard_until_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<StoredDelivery>> {
+        // Oldest day first, one bucket at a time, so the oldest are released first.
+        let mut out = Vec::new();
+        let mut days = self.all_days();
+        days.reverse();
+        for day in days {
+            if out.len() >= limit {
+                break;
+            }
+            let request = BucketRequest::Release { guard_until_ms, limit: limit - out.len() };
+            out.extend(self.call::<Vec<StoredDelivery>>(hook_id, day, &request).await?);
+        }
+        Ok(out)
+    }
+
     async fn failed_between(
         &self,
         hook_id: &str,

@@ -309,7 +309,8 @@ impl DeliveryBucket {
         use serde_json::to_value;
         let c = self.compact()?;
         let v = match req {
-            BucketRequest::Record { .. } => serde_json::Value::Null,
+            // Written in `fetch` (they need the alarm, which is async).
+            BucketRequest::Record { .. } | BucketRequest::Release { .. } => serde_json::Value::Null,
             BucketRequest::Stats { since_ms } => {
                 let rows = self.rows(
                     "SELECT COUNT(*), SUM(success) FROM attempts WHERE started_at > ?",
@@ -432,6 +433,38 @@ impl DeliveryBucket {
         Ok(v)
     }
 
+    /// Held deliveries of a resumed hook, oldest first: made `pending` (the guard covers them
+    /// until the queue's attempt is recorded) and returned with their payloads.
+    async fn release(&self, guard_until_ms: i64, limit: usize) -> Result<Vec<StoredDelivery>> {
+        let c = self.compact()?;
+        let now = worker::Date::now().as_millis() as i64;
+        let sweep_after = self.settings.sweep_after_secs as i64 * 1000;
+        let held: Vec<StoredDelivery> = self
+            .rows(
+                &format!(
+                    "SELECT {DELIVERY_COLUMNS}, payload FROM deliveries WHERE status = 4 ORDER BY id LIMIT ?"
+                ),
+                vec![int(limit as i64)],
+            )?
+            .iter()
+            .map(|r| delivery_row(r, &c))
+            .collect();
+        for d in &held {
+            self.run(
+                "UPDATE deliveries SET status = 0, next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 4",
+                vec![int(guard_until_ms), int(now), text(c.id(&d.id))],
+            )?;
+            self.open.borrow_mut().note(&d.id, "pending", Some(guard_until_ms), sweep_after);
+        }
+        if !held.is_empty() {
+            self.alarm_no_later_than(guard_until_ms).await?;
+        }
+        Ok(held
+            .into_iter()
+            .map(|d| StoredDelivery { status: "pending".into(), next_attempt_at: Some(guard_until_ms), ..d })
+            .collect())
+    }
+
     /// The alarm: expired → delete the whole bucket (unless a delivery is still pending or
     /// retrying); otherwise enqueue first attempts whose guard passed and retries overdue by
     /// `SWEEP_AFTER_SECONDS`, and set the next alarm. Which deliveries are open is kept in
@@ -543,6 +576,9 @@ impl DurableObject for DeliveryBucket {
         }
         if !self.exists()? {
             return Response::from_json(&request.empty_answer());
+        }
+        if let BucketRequest::Release { guard_until_ms, limit } = request {
+            return Response::from_json(&self.release(guard_until_ms, limit).await?);
         }
         Response::from_json(&self.answer(request)?)
     }

@@ -118,6 +118,8 @@ fn hook_links() -> Value {
         "recentLogs",
         "listDeliveries",
         "recoverHook",
+        "pauseHook",
+        "resumeHook",
     ]
     .iter()
     .map(|o| hook_link(o))
@@ -222,6 +224,18 @@ fn operation(route: Route) -> Operation {
                 "properties": { "count": { "type": "integer", "minimum": 0, "maximum": MAX_RECOVER } } })),
         )
         .errors(&[400, 404]),
+        Route::PauseHook => op(
+            "pauseHook",
+            "Pause a hook: new and due deliveries are held (not attempted, no retry used, never lost) until it resumes",
+        )
+        .ok(200, "The hook, with `paused: true`", Some(reference("Hook")))
+        .errors(&[404]),
+        Route::ResumeHook => op(
+            "resumeHook",
+            "Resume a hook: its held deliveries are sent again, oldest first",
+        )
+        .ok(200, "The hook", Some(reference("Hook")))
+        .errors(&[404]),
         Route::GetDelivery => op("getDelivery", "One delivery with its payload and every attempt")
             .ok(200, "The delivery", Some(reference("DeliveryDetail")))
             .errors(&[404]),

@@ -182,9 +182,10 @@ fn hook() -> Value {
             "enabled": { "type": "boolean" },
             "createdAt": { "type": "integer", "description": "epoch ms" },
             "disabledReason": { "type": "string" },
+            "paused": { "const": true, "description": "present while the hook is paused (its deliveries are held)" },
             "executionStats": reference("ExecutionStats"),
         }),
-        &["disabledReason", "executionStats"],
+        &["disabledReason", "paused", "executionStats"],
     )
 }
 
