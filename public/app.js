@@ -303,11 +303,11 @@ async function form(id) {
   const retries = h("input", { type: "number", id: "retries", min: "0", max: "10", value: hook?.config.retries ?? "" });
   const timeout = h("input", { type: "number", id: "timeoutMs", min: "1000", max: "30000", step: "500", value: hook?.config.timeoutMs ?? "" });
   const enabled = h("input", { type: "checkbox", id: "enabled", checked: hook ? hook.enabled : true });
-  const groups = ["interaction", "data", "exception"].map((category) =>
+  const groups = ["interaction", "data", "exception", "operational"].map((category) =>
     h(
       "fieldset",
       { class: "events" },
-      h("legend", {}, { interaction: "Interaction", data: "Data", exception: "Exception" }[category]),
+      h("legend", {}, { interaction: "Interaction", data: "Data", exception: "Exception", operational: "Operational (Hookwing's own: disabled hooks, exhausted deliveries, recoveries)" }[category]),
       cat.filter((e) => e.category === category).map((e) =>
         h("label", {}, h("input", { type: "checkbox", name: "events", value: e.event, checked: selected.has(e.event) }), e.event),
       ),

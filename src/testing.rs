@@ -304,6 +304,7 @@ pub fn hook_for(url: &str) -> Hook {
         created_at: 0,
         disabled_reason: None,
         paused: false,
+        exhausted_since: None,
     }
 }
 

@@ -29,7 +29,9 @@ describe("the served OpenAPI document", () => {
   test("lists the catalog the Worker serves as the event enum, in order", async () => {
     const catalog = (await w.call("GET", "/api/events/catalog")).json;
     assert.deepEqual(doc.components.schemas.EventName.enum, catalog.map((e) => e.event));
-    assert.equal(catalog.length, 29);
+    assert.equal(catalog.length, 32);
+    const ingestable = catalog.filter((e) => e.category !== "operational").map((e) => e.event);
+    assert.deepEqual(doc.components.schemas.IngestEventName.enum, ingestable, "producers may not send operational events");
   });
 
   test("every hook request and response schema names its events by that enum", () => {

@@ -4,6 +4,7 @@ import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { startWorker } from "./support/worker.mjs";
 import { startReceiver } from "./support/receiver.mjs";
+import { createHmac } from "node:crypto";
 import { until, sleep } from "./support/util.mjs";
 
 describe("pause and resume", () => {
@@ -88,5 +89,86 @@ describe("pause and resume", () => {
       const res = await w.admin("POST", `/api/hooks/aaaaaaaaaaaaaaaaaaaaa/${route}`);
       assert.deepEqual([res.status, res.json.code], [404, "entity.not_exists"]);
     }
+  });
+});
+
+describe("operational events", () => {
+  let w;
+  let rx;
+  before(async () => {
+    rx = await startReceiver();
+    w = await startWorker({ vars: { RETRY_SCHEDULE: "1" } });
+  });
+  after(async () => {
+    await w?.stop();
+    await rx?.stop();
+  });
+
+  async function hookAt(path, events, config = {}, tenant) {
+    const res = await w.call("POST", "/api/hooks", {
+      token: "test-admin-token",
+      headers: tenant ? { "hookwing-tenant": tenant } : {},
+      body: { events, config: { url: rx.url(path), ...config } },
+    });
+    assert.equal(res.status, 201, res.text);
+    return res.json;
+  }
+  const OPS = ["Hook.Disabled", "Delivery.Exhausted", "Hook.Recovered"];
+  const received = (path, event) => rx.received(path).map((r) => JSON.parse(r.body)).filter((b) => !event || b.event === event);
+
+  test("producers cannot send operational events: 400 event.reserved", async () => {
+    for (const event of OPS) {
+      const res = await w.ingest({ event });
+      assert.deepEqual([res.status, res.json.code], [400, "event.reserved"], event);
+    }
+  });
+
+  test("exhaustion, then recovery, reach the tenant's subscribed hooks signed, with the spec's fields, never recursively", async () => {
+    assert.equal((await w.admin("POST", "/api/tenants", { id: "other", name: "Other" })).status, 201);
+    const elsewhere = await hookAt("/other-ops", OPS, {}, "other");
+    const ops = await hookAt("/ops", OPS);
+    await hookAt("/ops-broken", ["Delivery.Exhausted"], { retries: 0 });
+    rx.behave("/ops-broken", { status: 500 });
+    const failing = await hookAt("/failing", ["Organization.Created"], { retries: 0 });
+    rx.behave("/failing", { status: 500, body: "nope" }, { status: 204 });
+    const ev = await w.ingest({ event: "Organization.Created" });
+    const [got] = await rx.waitFor("/ops", 1);
+    const body = JSON.parse(got.body);
+    assert.deepEqual(Object.keys(body), ["event", "createdAt", "deliveryId", "subjectHookId", "eventId", "failedEvent", "lastError", "hookId"]);
+    assert.deepEqual(
+      [body.event, body.deliveryId, body.subjectHookId, body.eventId, body.failedEvent, body.hookId],
+      ["Delivery.Exhausted", ev.json.deliveries[0].id, failing.id, ev.json.id, "Organization.Created", ops.id],
+    );
+    assert.match(body.lastError, /500/);
+    const expected = createHmac("sha256", ops.signingKey).update(got.body).digest("hex");
+    assert.equal(got.headers["logto-signature-sha-256"], expected, "signed like any delivery");
+    assert.ok(got.headers["webhook-signature"]?.startsWith("v1,"));
+    // The broken ops hook's own exhausted delivery emits nothing more.
+    await rx.waitFor("/ops-broken", 1);
+    await sleep(2500);
+    assert.equal(received("/ops", "Delivery.Exhausted").length, 1, "never recursive");
+    assert.equal(rx.received("/other-ops").length, 0, "another tenant hears nothing");
+
+    const ok = await w.ingest({ event: "Organization.Created" });
+    await until("Hook.Recovered", () => received("/ops", "Hook.Recovered").length === 1);
+    const recovered = received("/ops", "Hook.Recovered")[0];
+    assert.deepEqual(Object.keys(recovered), ["event", "createdAt", "subjectHookId", "deliveryId", "hookId"]);
+    assert.deepEqual([recovered.subjectHookId, recovered.deliveryId], [failing.id, ok.json.deliveries[0].id]);
+    await w.ingest({ event: "Organization.Created" });
+    await sleep(1500);
+    assert.equal(received("/ops", "Hook.Recovered").length, 1, "only the first success after the exhaustion");
+    assert.equal(elsewhere.tenantId, "other");
+  });
+
+  test("a hook disabled by a 410 emits Hook.Disabled with the reason", async () => {
+    const gone = await hookAt("/gone", ["Role.Deleted"]);
+    rx.behave("/gone", { status: 410 });
+    await w.ingest({ event: "Role.Deleted" });
+    await until("Hook.Disabled", () => received("/ops", "Hook.Disabled").length === 1);
+    const disabled = received("/ops", "Hook.Disabled")[0];
+    assert.deepEqual(Object.keys(disabled), ["event", "createdAt", "subjectHookId", "reason", "hookId"]);
+    assert.equal(disabled.subjectHookId, gone.id);
+    assert.match(disabled.reason, /410/);
+    assert.equal((await w.admin("GET", `/api/hooks/${gone.id}`)).json.enabled, false);
   });
 });

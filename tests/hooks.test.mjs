@@ -222,9 +222,11 @@ describe("hooks API (private targets allowed)", () => {
   test("health, catalog and OpenAPI need no token", async () => {
     const catalog = await w.call("GET", "/api/events/catalog");
     assert.equal(catalog.status, 200);
-    assert.equal(catalog.json.length, 29);
+    // Logto's 29 registrable events in Logto's order, then SPEC §11's 3 operational ones.
+    assert.equal(catalog.json.length, 32);
     assert.deepEqual(catalog.json[0], { event: "PostRegister", category: "interaction" });
-    assert.deepEqual(catalog.json.at(-1), { event: "Grant.LimitExceeded", category: "exception" });
+    assert.deepEqual(catalog.json[28], { event: "Grant.LimitExceeded", category: "exception" });
+    assert.deepEqual(catalog.json.slice(29).map((e) => e.category), ["operational", "operational", "operational"]);
     const spec = await w.call("GET", "/api/openapi.json");
     assert.equal(spec.status, 200);
     assert.match(spec.json.openapi, /^3\.1/);

@@ -8,10 +8,13 @@ pub enum Category {
     Interaction,
     Data,
     Exception,
+    /// Hookwing's own events about delivery (SPEC §11): emitted, never ingested.
+    Operational,
 }
 
 impl Category {
-    pub const ALL: [Category; 3] = [Category::Interaction, Category::Data, Category::Exception];
+    pub const ALL: [Category; 4] =
+        [Category::Interaction, Category::Data, Category::Exception, Category::Operational];
 
     /// The name `GET /api/events/catalog` answers (its serde form).
     pub fn as_str(self) -> &'static str {
@@ -19,6 +22,7 @@ impl Category {
             Category::Interaction => "interaction",
             Category::Data => "data",
             Category::Exception => "exception",
+            Category::Operational => "operational",
         }
     }
 }
@@ -54,7 +58,19 @@ pub const EVENTS: &[(&str, Category)] = &[
     ("Identifier.Lockout", Category::Exception),
     ("Message.RateLimited", Category::Exception),
     ("Grant.LimitExceeded", Category::Exception),
+    ("Hook.Disabled", Category::Operational),
+    ("Delivery.Exhausted", Category::Operational),
+    ("Hook.Recovered", Category::Operational),
 ];
+
+pub const HOOK_DISABLED: &str = "Hook.Disabled";
+pub const DELIVERY_EXHAUSTED: &str = "Delivery.Exhausted";
+pub const HOOK_RECOVERED: &str = "Hook.Recovered";
+
+/// Emitted by Hookwing only: producers may not send it, and its deliveries emit nothing.
+pub fn is_operational(event: &str) -> bool {
+    category_of(event) == Some(Category::Operational)
+}
 
 pub fn category_of(event: &str) -> Option<Category> {
     EVENTS.iter().find(|(name, _)| *name == event).map(|(_, c)| *c)
@@ -69,12 +85,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn catalog_has_logtos_29_registrable_events_without_duplicates() {
-        assert_eq!(EVENTS.len(), 29);
+    fn catalog_has_logtos_29_registrable_events_then_3_operational_without_duplicates() {
+        assert_eq!(EVENTS.len(), 32);
+        assert!(EVENTS[..29].iter().all(|(_, c)| *c != Category::Operational), "Logto's, in Logto's order");
+        assert!(EVENTS[29..].iter().all(|(n, _)| is_operational(n)));
         let mut names: Vec<_> = EVENTS.iter().map(|(n, _)| *n).collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), 29);
+        assert_eq!(names.len(), 32);
+        assert!(!is_operational("PostSignIn") && !is_operational("Nope"));
     }
 
     #[test]

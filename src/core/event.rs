@@ -82,6 +82,14 @@ fn normalise(item: Value, path: &str, now: &str, id: String) -> Result<Event, Er
         Some(Value::String(s)) => s.clone(),
         _ => return Err(Error::invalid_input(&field("event"), "is required and must be a string")),
     };
+    if catalog::is_operational(&name) {
+        return Err(Error::new(
+            400,
+            "event.reserved",
+            format!("`{name}` is an operational event: Hookwing emits it, producers cannot send it."),
+        )
+        .with_details(serde_json::json!([{ "path": field("event"), "message": "operational events are emitted by Hookwing" }])));
+    }
     if !catalog::is_known(&name) {
         return Err(Error::new(400, "event.unknown_event", format!("`{name}` is not a registrable event."))
             .with_details(serde_json::json!([{ "path": field("event"), "message": "unknown event" }])));
@@ -159,6 +167,20 @@ mod tests {
             r#"{"createdAt":"2020-01-01T00:00:00.000Z","event":"User.Created","data":null}"#
         );
         assert_eq!(got.events[0].created_at, "2020-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn operational_events_are_reserved_for_hookwing() {
+        for body in
+            [r#"{"event":"Hook.Disabled"}"#, r#"[{"event":"PostSignIn"},{"event":"Delivery.Exhausted"}]"#]
+        {
+            let err = ingest(body).unwrap_err();
+            assert_eq!((err.status, err.code), (400, "event.reserved"), "{body}");
+        }
+        assert_eq!(
+            ingest(r#"{"event":"Hook.Recovered"}"#).unwrap_err().details().unwrap()[0]["path"],
+            "event"
+        );
     }
 
     #[test]

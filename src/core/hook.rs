@@ -61,6 +61,10 @@ pub struct Hook {
     /// Paused (SPEC §11): its deliveries are held, not attempted, until it is resumed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub paused: bool,
+    /// Since when a delivery has exhausted its retries with no success after (its next
+    /// success emits `Hook.Recovered`). Internal: not in the API's hook object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exhausted_since: Option<i64>,
 }
 
 /// The tenant that always exists (re-exported by `tenant`, which owns the concept; defined
@@ -138,6 +142,7 @@ impl NewHook {
             created_at: now_ms,
             disabled_reason: None,
             paused: false,
+            exhausted_since: None,
         }
     }
 }

@@ -83,6 +83,7 @@ mod tests {
             created_at: 0,
             disabled_reason: None,
             paused: false,
+            exhausted_since: None,
         }
     }
 

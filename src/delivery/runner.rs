@@ -6,9 +6,10 @@ use super::consumer::{self, Next, Processed};
 use super::ports::{Clock, DeliveryLog, DeliveryQueue, Platform, TenantStore};
 use super::record::{exhausted, records};
 use super::task::DeliveryTask;
+use super::{fanout, operational};
 use crate::app::App;
 use crate::core::hook::Hook;
-use crate::core::ids::unit_random;
+use crate::core::ids::{self, unit_random};
 use crate::core::Error;
 use futures_util::stream::{self, StreamExt};
 
@@ -83,10 +84,30 @@ impl<P: Platform> App<P> {
                 }
             }
         }
-        if let Err(err) = consumer::disable_hooks(&self.tenants, &to_disable).await {
-            log_error(&format!("could not disable hooks: {err}"));
+        let (happened, marks) = operational::happenings(&results, &to_disable, hooks);
+        if let Err(err) = consumer::update_hooks(&self.tenants, &to_disable, &marks, now).await {
+            log_error(&format!("could not update hooks: {err}"));
         }
+        self.emit(&happened, hooks, now).await;
         RunOutcome { results, retries_lost }
+    }
+
+    /// Sends operational events to the subscribed hooks of their tenant, through the queue.
+    async fn emit(&self, happened: &[operational::Happening], hooks: &[Hook], now_ms: i64) {
+        let mut tasks: Vec<(DeliveryTask, u32)> = Vec::new();
+        for h in happened {
+            let event = h.to_event(ids::event_id(), now_ms);
+            let theirs: Vec<Hook> = hooks.iter().filter(|hook| hook.tenant_id == h.tenant).cloned().collect();
+            match fanout::plan(&event, &theirs, |hook| ids::delivery_id(hook, now_ms)) {
+                Ok(planned) => tasks.extend(planned.into_iter().map(|t| (t, 0))),
+                Err(err) => log_error(&format!("could not plan {}: {err}", h.event)),
+            }
+        }
+        if !tasks.is_empty() {
+            if let Err(err) = self.queue.enqueue(&tasks).await {
+                log_error(&format!("could not send {} operational event deliveries: {err}", tasks.len()));
+            }
+        }
     }
 
     /// Svix's rule: a hook whose attempts have all failed for `AUTO_DISABLE_AFTER_HOURS`

@@ -5,7 +5,7 @@
 
 use crate::api::deliveries::STATUSES;
 use crate::api::events::IDEMPOTENCY_KEY_CHARS;
-use crate::core::catalog::{Category, EVENTS};
+use crate::core::catalog::{is_operational, Category, EVENTS};
 use crate::core::event::MAX_BATCH_LEN;
 use crate::core::hook::{
     MAX_GRACE_PERIOD_SECS, MAX_HEADER_VALUE_BYTES, MAX_RETRIES, NAME_CHARS, RESERVED_HEADERS,
@@ -77,6 +77,12 @@ fn any_case(exact: &[&str], prefixes: &[&str]) -> String {
 fn event_name() -> Value {
     let names: Vec<&str> = EVENTS.iter().map(|(n, _)| *n).collect();
     json!({ "type": "string", "enum": names, "description": "An event of the catalog (`GET /api/events/catalog`), in Logto's order." })
+}
+
+/// What producers may send: the catalog without the operational events (400 `event.reserved`).
+fn ingest_event_name() -> Value {
+    let names: Vec<&str> = EVENTS.iter().map(|(n, _)| *n).filter(|n| !is_operational(n)).collect();
+    json!({ "type": "string", "enum": names, "description": "An event producers may send: the catalog without its `operational` events, which Hookwing emits itself (400 `event.reserved`)." })
 }
 
 fn event_list() -> Value {
@@ -194,7 +200,7 @@ fn event_in() -> Value {
         "type": "object",
         "required": ["event"],
         "properties": {
-            "event": reference("EventName"),
+            "event": reference("IngestEventName"),
             "createdAt": { "type": "string", "description": "Kept as sent; set to now (YYYY-MM-DDTHH:mm:ss.sssZ) right after `event` when absent." },
             "hookId": { "description": "Dropped: each delivery carries its own hook's id." }
         },
@@ -335,6 +341,7 @@ pub fn all() -> Value {
     json!({
         "Error": error(),
         "EventName": event_name(),
+        "IngestEventName": ingest_event_name(),
         "EventCategory": { "enum": categories },
         "CatalogEntry": strict(json!({ "event": reference("EventName"), "category": reference("EventCategory") }), &[]),
         "HookConfigInput": hook_config_input(),
