@@ -2,7 +2,7 @@
 //! handlers (`api/`) and the delivery runner (`delivery/runner.rs`) are methods on it.
 
 use crate::core::config::Config;
-use crate::delivery::dispatch::Dispatch;
+use crate::delivery::fanout::Dispatch;
 use crate::delivery::ports::Platform;
 use std::cell::RefCell;
 

@@ -2,8 +2,7 @@
 //! delivery, and decide the next step (retry later, done, or disable the hook).
 
 use super::attempt::{self, AttemptReport, Verdict};
-use super::operational::Mark;
-use super::ports::{Clock, HttpClient, TenantStore};
+use super::ports::{Clock, HttpClient};
 use super::request;
 use super::task::DeliveryTask;
 use crate::core::config::Config;
@@ -57,54 +56,6 @@ impl Processed {
             _ => "failed",
         }
     }
-}
-
-/// A hook to disable: (tenant, hook id, reason).
-pub type Disable = (String, String, String);
-
-/// Disables hooks (410, or failing too long) and notes exhaustions and recoveries
-/// (`operational::Mark`), re-reading each tenant so concurrent management edits are kept. A
-/// tenant deleted meanwhile has nothing left to change.
-pub async fn update_hooks<S: TenantStore>(
-    store: &S,
-    disable: &[Disable],
-    marks: &[Mark],
-    now_ms: i64,
-) -> crate::core::Result<()> {
-    let mut tenants: Vec<&str> = disable.iter().map(|(t, ..)| t.as_str()).collect();
-    tenants.extend(marks.iter().map(|m| match m {
-        Mark::Exhausted(t, _) | Mark::Recovered(t, _) => t.as_str(),
-    }));
-    tenants.sort_unstable();
-    tenants.dedup();
-    for id in tenants {
-        let Some(mut tenant) = store.load_fresh(id).await? else { continue };
-        let mut changed = false;
-        for hook in tenant.hooks.iter_mut() {
-            if let Some((.., reason)) = disable.iter().find(|(t, h, _)| t == id && *h == hook.id) {
-                hook.enabled = false;
-                hook.disabled_reason = Some(reason.clone());
-                changed = true;
-            }
-            for mark in marks {
-                match mark {
-                    Mark::Exhausted(t, h) if t == id && *h == hook.id && hook.exhausted_since.is_none() => {
-                        hook.exhausted_since = Some(now_ms);
-                        changed = true;
-                    }
-                    Mark::Recovered(t, h) if t == id && *h == hook.id && hook.exhausted_since.is_some() => {
-                        hook.exhausted_since = None;
-                        changed = true;
-                    }
-                    _ => {}
-                }
-            }
-        }
-        if changed {
-            store.save(&tenant).await?;
-        }
-    }
-    Ok(())
 }
 
 /// `hook` is the task's hook from the current snapshot (`None` if it was deleted); `unit`

@@ -5,24 +5,15 @@
 //! queue, whatever has no recorded first attempt when its guard time passes (the isolate
 //! died, `waitUntil` was cut, a record write failed). Retries stay on the queue.
 
+pub use super::fanout::Dispatch;
 use super::ports::{DeliveryQueue, Platform};
 use super::runner::RunOutcome;
 use super::task::DeliveryTask;
 use crate::app::App;
-use crate::core::hook::Hook;
 
 /// First attempts one request makes itself; beyond these a batch's deliveries go to the queue
 /// at once (one send), so a big batch neither holds the invocation nor waits for the guard.
 pub const MAX_INLINE: usize = 20;
-
-/// Work left for after the answer.
-#[derive(Debug, Default)]
-pub struct Dispatch {
-    /// The tenant's hooks as read for the request.
-    pub hooks: Vec<Hook>,
-    /// First attempts, already durable as `pending` deliveries.
-    pub tasks: Vec<DeliveryTask>,
-}
 
 impl<P: Platform> App<P> {
     /// Leaves first attempts for after the answer (`take_dispatch`).

@@ -33,3 +33,12 @@ pub fn plan(
         })
         .collect())
 }
+
+/// Work left for after the answer.
+#[derive(Debug, Default)]
+pub struct Dispatch {
+    /// The tenant's hooks as read for the request.
+    pub hooks: Vec<Hook>,
+    /// First attempts, already durable as `pending` deliveries.
+    pub tasks: Vec<DeliveryTask>,
+}

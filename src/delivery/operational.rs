@@ -3,7 +3,8 @@
 //! first success after that. They go to the tenant's hooks subscribed to them, signed and
 //! delivered like any event; a delivery of an operational event never emits another one.
 
-use super::consumer::{Disable, Processed};
+use super::consumer::Processed;
+use super::ports::TenantStore;
 use super::record::exhausted;
 use super::task::DeliveryTask;
 use crate::core::catalog::{is_operational, DELIVERY_EXHAUSTED, HOOK_DISABLED, HOOK_RECOVERED};
@@ -43,6 +44,54 @@ pub enum Mark {
     Exhausted(String, String),
     /// (tenant, hook): succeeded again after that.
     Recovered(String, String),
+}
+
+/// A hook to disable: (tenant, hook id, reason).
+pub type Disable = (String, String, String);
+
+/// Disables hooks (410, or failing too long) and notes exhaustions and recoveries
+/// (`operational::Mark`), re-reading each tenant so concurrent management edits are kept. A
+/// tenant deleted meanwhile has nothing left to change.
+pub async fn update_hooks<S: TenantStore>(
+    store: &S,
+    disable: &[Disable],
+    marks: &[Mark],
+    now_ms: i64,
+) -> crate::core::Result<()> {
+    let mut tenants: Vec<&str> = disable.iter().map(|(t, ..)| t.as_str()).collect();
+    tenants.extend(marks.iter().map(|m| match m {
+        Mark::Exhausted(t, _) | Mark::Recovered(t, _) => t.as_str(),
+    }));
+    tenants.sort_unstable();
+    tenants.dedup();
+    for id in tenants {
+        let Some(mut tenant) = store.load_fresh(id).await? else { continue };
+        let mut changed = false;
+        for hook in tenant.hooks.iter_mut() {
+            if let Some((.., reason)) = disable.iter().find(|(t, h, _)| t == id && *h == hook.id) {
+                hook.enabled = false;
+                hook.disabled_reason = Some(reason.clone());
+                changed = true;
+            }
+            for mark in marks {
+                match mark {
+                    Mark::Exhausted(t, h) if t == id && *h == hook.id && hook.exhausted_since.is_none() => {
+                        hook.exhausted_since = Some(now_ms);
+                        changed = true;
+                    }
+                    Mark::Recovered(t, h) if t == id && *h == hook.id && hook.exhausted_since.is_some() => {
+                        hook.exhausted_since = None;
+                        changed = true;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if changed {
+            store.save(&tenant).await?;
+        }
+    }
+    Ok(())
 }
 
 /// What a run of attempts emits. `hooks` are the hooks as the run saw them (their

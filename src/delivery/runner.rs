@@ -74,7 +74,7 @@ impl<P: Platform> App<P> {
             .collect();
         let retries_lost = if retries.is_empty() { None } else { self.queue.enqueue(&retries).await.err() };
 
-        let mut to_disable: Vec<consumer::Disable> = Vec::new();
+        let mut to_disable: Vec<operational::Disable> = Vec::new();
         for (task, out) in &results {
             if let Some(reason) = &out.disable_hook {
                 to_disable.push((task.tenant.clone(), task.hook_id.clone(), reason.clone()));
@@ -85,7 +85,7 @@ impl<P: Platform> App<P> {
             }
         }
         let (happened, marks) = operational::happenings(&results, &to_disable, hooks);
-        if let Err(err) = consumer::update_hooks(&self.tenants, &to_disable, &marks, now).await {
+        if let Err(err) = operational::update_hooks(&self.tenants, &to_disable, &marks, now).await {
             log_error(&format!("could not update hooks: {err}"));
         }
         self.emit(&happened, hooks, now).await;
