@@ -302,6 +302,8 @@ async function form(id) {
   const url = h("input", { type: "url", id: "url", required: true, value: hook?.config.url || "", placeholder: "https://example.com/webhook" });
   const retries = h("input", { type: "number", id: "retries", min: "0", max: "10", value: hook?.config.retries ?? "" });
   const timeout = h("input", { type: "number", id: "timeoutMs", min: "1000", max: "30000", step: "500", value: hook?.config.timeoutMs ?? "" });
+  const perSecond = h("input", { type: "number", id: "perSecond", min: "1", max: "1000", value: hook?.config.rateLimit?.perSecond ?? "" });
+  const maxInFlight = h("input", { type: "number", id: "maxInFlight", min: "1", max: "100", value: hook?.config.maxInFlight ?? "" });
   const enabled = h("input", { type: "checkbox", id: "enabled", checked: hook ? hook.enabled : true });
   const groups = ["interaction", "data", "exception", "operational"].map((category) =>
     h(
@@ -340,6 +342,8 @@ async function form(id) {
     if (Object.keys(headers).length) config.headers = headers;
     if (retries.value !== "") config.retries = Number(retries.value);
     if (timeout.value !== "") config.timeoutMs = Number(timeout.value);
+    if (perSecond.value !== "") config.rateLimit = { perSecond: Number(perSecond.value) };
+    if (maxInFlight.value !== "") config.maxInFlight = Number(maxInFlight.value);
     const events = [...main.querySelectorAll("input[name=events]:checked")].map((i) => i.value);
     const body = { config, enabled: enabled.checked };
     if (name.value.trim()) body.name = name.value.trim();
@@ -358,6 +362,8 @@ async function form(id) {
         : path === "config.url" ? errors.url
         : path === "config.retries" ? errors.retries
         : path === "config.timeoutMs" ? errors.timeoutMs
+        : path.startsWith("config.rateLimit") ? errors.perSecond
+        : path === "config.maxInFlight" ? errors.maxInFlight
         : path === "name" ? errors.name
         : formError;
       target.textContent = err.body?.details?.[0]?.message || err.message;
@@ -378,6 +384,7 @@ async function form(id) {
       h("button", { type: "button", class: "secondary", onclick: () => addHeader() }, "Add header"),
       errors.headers,
       h("div", { class: "row" }, h("div", { class: "grow" }, field("retries", "Retries (0–10)", retries)), h("div", { class: "grow" }, field("timeoutMs", "Timeout (ms, 1000–30000)", timeout))),
+      h("div", { class: "row" }, h("div", { class: "grow" }, field("perSecond", "Rate limit (attempts per second, 1–1000)", perSecond)), h("div", { class: "grow" }, field("maxInFlight", "Max in flight (1–100)", maxInFlight))),
       h("label", { class: "row" }, enabled, "Enabled"),
       formError,
       h("p", { class: "row" }, h("button", { type: "submit" }, id ? "Save" : "Create hook"), h("a", { href: id ? `#/hooks/${id}` : "#/" }, "Cancel")),

@@ -14,6 +14,7 @@ pub struct App<P: Platform> {
     pub clock: P::Clock,
     pub log: P::Log,
     pub idempotency: P::Idempotency,
+    pub gates: P::Gates,
     /// First attempts a request leaves for after its answer (`delivery::dispatch`).
     pub deferred: RefCell<Option<Dispatch>>,
 }

@@ -261,6 +261,34 @@ impl DeliveryLog for MemoryLog {
     }
 }
 
+/// Gates in memory, on the caller's clock.
+#[derive(Default)]
+pub struct MemoryGates(pub RefCell<std::collections::HashMap<String, crate::delivery::gate::Gate>>);
+
+impl crate::delivery::ports::HookGates for MemoryGates {
+    async fn acquire(
+        &self,
+        hook_id: &str,
+        request: &crate::delivery::gate::GateRequest,
+        now_ms: i64,
+    ) -> Result<crate::delivery::gate::Grant> {
+        let mut gates = self.0.borrow_mut();
+        let gate = gates.entry(hook_id.to_string()).or_default();
+        Ok(match request {
+            crate::delivery::gate::GateRequest::Acquire { ids, limits, lease_ms } => {
+                gate.acquire(ids, *limits, *lease_ms, now_ms)
+            }
+            crate::delivery::gate::GateRequest::Release { ids } => {
+                gate.release(ids);
+                Default::default()
+            }
+        })
+    }
+    async fn release(&self, hook_id: &str, request: &crate::delivery::gate::GateRequest) -> Result<()> {
+        self.acquire(hook_id, request, 0).await.map(drop)
+    }
+}
+
 pub struct TestPlatform;
 
 impl Platform for TestPlatform {
@@ -270,6 +298,7 @@ impl Platform for TestPlatform {
     type Clock = FixedClock;
     type Log = MemoryLog;
     type Idempotency = MemoryIdempotency;
+    type Gates = MemoryGates;
 }
 
 /// A clock that stands still until a test moves it.
@@ -297,7 +326,14 @@ pub fn hook_for(url: &str) -> Hook {
         name: "test".into(),
         event: None,
         events: vec!["PostSignIn".into()],
-        config: HookConfig { url: url.into(), headers: None, retries: None, timeout_ms: None },
+        config: HookConfig {
+            url: url.into(),
+            headers: None,
+            retries: None,
+            timeout_ms: None,
+            rate_limit: None,
+            max_in_flight: None,
+        },
         signing_key: "k".repeat(32),
         retired_keys: vec![],
         enabled: true,

@@ -144,6 +144,28 @@ describe("admin console", () => {
     await until("the released delivery to succeed", async () => (await w.admin("GET", `/api/deliveries/${id}`)).json?.status === "succeeded");
   });
 
+  test("the hook form sets the rate limit and max in flight, with the API's validation inline", async () => {
+    const hook = (await w.admin("GET", "/api/hooks")).json[0];
+    await page.goto(`${w.url}/#/hooks/${hook.id}/edit`);
+    await page.getByLabel("Rate limit (attempts per second, 1–1000)").fill("1001");
+    await page.getByLabel("Max in flight (1–100)").fill("3");
+    await page.locator("form button[type=submit]").click();
+    await page.locator("#perSecond-error").filter({ hasText: /1 to 1000/ }).waitFor();
+    await page.getByLabel("Rate limit (attempts per second, 1–1000)").fill("5");
+    await page.locator("form button[type=submit]").click();
+    await page.getByRole("heading", { name: "CRM sync" }).waitFor();
+    const saved = (await w.admin("GET", `/api/hooks/${hook.id}`)).json.config;
+    assert.deepEqual([saved.rateLimit, saved.maxInFlight], [{ perSecond: 5 }, 3]);
+    await page.goto(`${w.url}/#/hooks/${hook.id}/edit`);
+    assert.equal(await page.getByLabel("Rate limit (attempts per second, 1–1000)").inputValue(), "5");
+    await page.getByLabel("Rate limit (attempts per second, 1–1000)").fill("");
+    await page.getByLabel("Max in flight (1–100)").fill("");
+    await page.locator("form button[type=submit]").click();
+    await page.getByRole("heading", { name: "CRM sync" }).waitFor();
+    const cleared = (await w.admin("GET", `/api/hooks/${hook.id}`)).json.config;
+    assert.ok(!("rateLimit" in cleared) && !("maxInFlight" in cleared), "cleared fields remove the limits");
+  });
+
   test("the console works at 375 px wide", async () => {
     await page.setViewportSize({ width: 375, height: 800 });
     await page.reload();

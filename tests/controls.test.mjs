@@ -172,3 +172,76 @@ describe("operational events", () => {
     assert.equal((await w.admin("GET", `/api/hooks/${gone.id}`)).json.enabled, false);
   });
 });
+
+describe("rate limit and max in flight", () => {
+  let w;
+  let rx;
+  before(async () => {
+    rx = await startReceiver();
+    w = await startWorker({ vars: { RETRY_SCHEDULE: "1" } });
+  });
+  after(async () => {
+    await w?.stop();
+    await rx?.stop();
+  });
+
+  async function hookAt(path, event, config) {
+    const res = await w.admin("POST", "/api/hooks", { events: [event], config: { url: rx.url(path), ...config } });
+    assert.equal(res.status, 201, res.text);
+    return res.json;
+  }
+  async function burst(event, n) {
+    const ids = [];
+    await Promise.all(Array.from({ length: n }, async (_, i) => {
+      const res = await w.ingest({ event, n: i });
+      assert.equal(res.status, 202);
+      ids.push(res.json.deliveries[0].id);
+    }));
+    return ids;
+  }
+  async function oneAttemptEach(ids) {
+    for (const id of ids) {
+      const d = (await w.admin("GET", `/api/deliveries/${id}`)).json;
+      assert.equal(d.status, "succeeded");
+      assert.equal(d.attempts.length, 1, "waiting for a slot is not a failed attempt");
+    }
+  }
+
+  test("rateLimit.perSecond 2: never more than 2 starts in any second, every delivery arrives once", { timeout: 60_000 }, async () => {
+    const hook = await hookAt("/rated", "Scope.Created", { rateLimit: { perSecond: 2 } });
+    assert.deepEqual(hook.config.rateLimit, { perSecond: 2 });
+    const ids = await burst("Scope.Created", 8);
+    const got = await rx.waitFor("/rated", 8, 30_000);
+    const at = got.map((r) => r.at).sort((a, b) => a - b);
+    for (let i = 2; i < at.length; i++) {
+      assert.ok(at[i] - at[i - 2] >= 950, `arrivals ${i - 2} and ${i} only ${at[i] - at[i - 2]} ms apart`);
+    }
+    const perSecond = Math.max(...at.map((t) => at.filter((u) => u >= t && u < t + 1000).length));
+    console.log(`rate limit 2/s: 8 deliveries over ${at.at(-1) - at[0]} ms, at most ${perSecond} in any second`);
+    await until("all recorded", async () => (await w.admin("GET", `/api/hooks/${hook.id}/deliveries?status=succeeded`)).json.length === 8);
+    await oneAttemptEach(ids);
+  });
+
+  test("maxInFlight 1 against a slow receiver: it never sees two requests at once", { timeout: 60_000 }, async () => {
+    rx.behave("/single", { status: 204, delayMs: 300 });
+    const hook = await hookAt("/single", "Scope.Deleted", { maxInFlight: 1 });
+    const ids = await burst("Scope.Deleted", 5);
+    await rx.waitFor("/single", 5, 30_000);
+    await until("all recorded", async () => (await w.admin("GET", `/api/hooks/${hook.id}/deliveries?status=succeeded`)).json.length === 5, 30_000);
+    console.log(`maxInFlight 1: the receiver saw at most ${rx.maxConcurrent("/single")} at once`);
+    assert.equal(rx.maxConcurrent("/single"), 1);
+    await oneAttemptEach(ids);
+  });
+
+  test("bad limits are 400 with details naming the field", async () => {
+    for (const [config, path] of [
+      [{ rateLimit: { perSecond: 0 } }, "config.rateLimit.perSecond"],
+      [{ rateLimit: { perSecond: 1001 } }, "config.rateLimit.perSecond"],
+      [{ maxInFlight: 0 }, "config.maxInFlight"],
+      [{ maxInFlight: 101 }, "config.maxInFlight"],
+    ]) {
+      const res = await w.admin("POST", "/api/hooks", { events: ["Scope.Created"], config: { url: rx.url("/x"), ...config } });
+      assert.deepEqual([res.status, res.json.code, res.json.details[0].path], [400, "guard.invalid_input", path]);
+    }
+  });
+});

@@ -157,6 +157,7 @@ pub mod test_support {
             clock: FixedClock::at(1_755_777_600_000),
             log: MemoryLog::default(),
             idempotency: MemoryIdempotency::default(),
+            gates: Default::default(),
             deferred: Default::default(),
         }
     }

@@ -11,6 +11,8 @@ use serde_json::{json, Map, Value};
 
 pub const MAX_RETRIES: u64 = 10;
 pub const TIMEOUT_RANGE_MS: std::ops::RangeInclusive<u64> = 1000..=30_000;
+pub const RATE_PER_SECOND: std::ops::RangeInclusive<u64> = 1..=1000;
+pub const MAX_IN_FLIGHT: std::ops::RangeInclusive<u64> = 1..=100;
 pub const NAME_CHARS: std::ops::RangeInclusive<usize> = 1..=256;
 pub const MAX_HEADER_VALUE_BYTES: usize = 4096;
 /// Header names Hookwing (or the runtime) sets itself, which a hook may not override, besides
@@ -30,6 +32,25 @@ pub struct HookConfig {
     pub retries: Option<u8>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<u32>,
+    /// SPEC §11: attempts start at most this often, across every invocation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimit>,
+    /// SPEC §11: at most this many attempts to the hook at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_in_flight: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RateLimit {
+    pub per_second: u32,
+}
+
+impl HookConfig {
+    /// Whether attempts to this hook must ask its gate first (`delivery::gate`).
+    pub fn has_limits(&self) -> bool {
+        self.rate_limit.is_some() || self.max_in_flight.is_some()
+    }
 }
 
 /// A key replaced by regeneration that keeps signing `webhook-signature` until it expires.
@@ -330,7 +351,27 @@ pub fn parse_config(v: &Value, allow_private: bool) -> Result<HookConfig, Error>
             Error::invalid_input("config.timeoutMs", "must be an integer from 1000 to 30000")
         })? as u32),
     };
-    Ok(HookConfig { url: url.to_string(), headers, retries, timeout_ms })
+    let rate_limit = match obj.get("rateLimit") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(r)) => Some(RateLimit {
+            per_second: r
+                .get("perSecond")
+                .and_then(integer)
+                .filter(|n| RATE_PER_SECOND.contains(n))
+                .ok_or_else(|| {
+                    Error::invalid_input("config.rateLimit.perSecond", "must be an integer from 1 to 1000")
+                })? as u32,
+        }),
+        Some(_) => return Err(Error::invalid_input("config.rateLimit", "must be an object {perSecond}")),
+    };
+    let max_in_flight =
+        match obj.get("maxInFlight") {
+            None | Some(Value::Null) => None,
+            Some(m) => Some(integer(m).filter(|n| MAX_IN_FLIGHT.contains(n)).ok_or_else(|| {
+                Error::invalid_input("config.maxInFlight", "must be an integer from 1 to 100")
+            })? as u32),
+        };
+    Ok(HookConfig { url: url.to_string(), headers, retries, timeout_ms, rate_limit, max_in_flight })
 }
 
 /// Header names Hookwing sets itself (or the runtime does) and a hook may not override.
@@ -590,5 +631,33 @@ mod tests {
         assert!(
             parse(json!({"events":["PostSignIn"],"config":{"url":"https://e.com","retries":2.5}})).is_err()
         );
+    }
+
+    #[test]
+    fn delivery_limits_are_validated_and_kept() {
+        let config = |extra: &str| {
+            let v: Value =
+                serde_json::from_str(&format!(r#"{{"url":"https://example.com/h"{extra}}}"#)).unwrap();
+            parse_config(&v, false)
+        };
+        let ok = config(r#","rateLimit":{"perSecond":5},"maxInFlight":2"#).unwrap();
+        assert_eq!((ok.rate_limit, ok.max_in_flight), (Some(RateLimit { per_second: 5 }), Some(2)));
+        assert!(ok.has_limits() && !config("").unwrap().has_limits());
+        for (extra, path) in [
+            (r#","rateLimit":{"perSecond":0}"#, "config.rateLimit.perSecond"),
+            (r#","rateLimit":{"perSecond":1001}"#, "config.rateLimit.perSecond"),
+            (r#","rateLimit":{}"#, "config.rateLimit.perSecond"),
+            (r#","rateLimit":5"#, "config.rateLimit"),
+            (r#","maxInFlight":0"#, "config.maxInFlight"),
+            (r#","maxInFlight":101"#, "config.maxInFlight"),
+            (r#","maxInFlight":"2""#, "config.maxInFlight"),
+        ] {
+            let err = config(extra).unwrap_err();
+            assert_eq!(
+                (err.status, err.details().unwrap()[0]["path"].as_str()),
+                (400, Some(path)),
+                "{extra}"
+            );
+        }
     }
 }

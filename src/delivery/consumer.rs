@@ -29,26 +29,51 @@ pub struct Processed {
     pub dropped: Option<&'static str>,
     /// The hook is paused: kept as `held`, not attempted, no retry used.
     pub held: bool,
+    /// The hook's gate said not yet (rate limit, max in flight): sent again later with the
+    /// same attempt number (no retry used); the delivery is due again at this time.
+    pub waited: Option<i64>,
 }
 
 impl Processed {
     fn dropped(reason: &'static str) -> Self {
-        Self { report: None, next: Next::Done, disable_hook: None, dropped: Some(reason), held: false }
+        Self {
+            report: None,
+            next: Next::Done,
+            disable_hook: None,
+            dropped: Some(reason),
+            held: false,
+            waited: None,
+        }
+    }
+
+    /// Not attempted yet: the hook's gate has no slot; try again in `delay_seconds`.
+    pub fn waiting(task: &DeliveryTask, delay_seconds: u32, due_at: i64) -> Self {
+        Self {
+            report: None,
+            next: Next::Retry { task: task.clone(), delay_seconds },
+            disable_hook: None,
+            dropped: None,
+            held: false,
+            waited: Some(due_at),
+        }
     }
 
     fn held() -> Self {
-        Self { report: None, next: Next::Done, disable_hook: None, dropped: None, held: true }
+        Self { report: None, next: Next::Done, disable_hook: None, dropped: None, held: true, waited: None }
     }
 }
 
 /// Every value `Processed::status` takes (the `?wait=true` answer's `status`).
-pub const STEP_STATUSES: &[&str] = &["succeeded", "retrying", "failed", "held"];
+pub const STEP_STATUSES: &[&str] = &["succeeded", "retrying", "failed", "held", "pending"];
 
 impl Processed {
     /// The delivery's state after this step, as the API reports it.
     pub fn status(&self) -> &'static str {
         if self.held {
             return "held";
+        }
+        if self.waited.is_some() {
+            return "pending";
         }
         match (&self.report, &self.next) {
             (_, Next::Retry { .. }) => "retrying",
@@ -79,6 +104,7 @@ pub async fn process<X: HttpClient, C: Clock>(
             disable_hook: None,
             dropped: None,
             held: false,
+            waited: None,
         };
     }
     let Some(hook) = hook else {
@@ -122,7 +148,7 @@ pub async fn process<X: HttpClient, C: Clock>(
             }
         }
     };
-    Processed { report: Some(report), next, disable_hook, dropped: None, held: false }
+    Processed { report: Some(report), next, disable_hook, dropped: None, held: false, waited: None }
 }
 
 #[cfg(test)]

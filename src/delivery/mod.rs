@@ -6,6 +6,7 @@ pub mod buckets;
 pub mod consumer;
 pub mod dispatch;
 pub mod fanout;
+pub mod gate;
 pub mod operational;
 pub mod ports;
 pub mod record;

@@ -180,6 +180,7 @@ mod tests {
             disable_hook: None,
             dropped: None,
             held: false,
+            waited: None,
         }
     }
 

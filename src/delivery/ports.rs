@@ -1,6 +1,7 @@
 //! The small traits the delivery logic and the API talk through. The Worker implements
 //! them over KV, Queues, Durable Objects and `fetch` (`platform/`); tests use in-memory fakes.
 
+use super::gate::{GateRequest, Grant};
 use super::task::DeliveryTask;
 use crate::core::tenant::{Tenant, TenantSummary};
 use crate::core::Result;
@@ -45,6 +46,13 @@ pub trait IdempotencyStore {
     async fn claim(&self, tenant: &str, key: &str, now_ms: i64) -> Result<Claim>;
     async fn complete(&self, tenant: &str, key: &str, status: u16, body: &str) -> Result<()>;
     async fn release(&self, tenant: &str, key: &str) -> Result<()>;
+}
+
+/// The per-hook gates of `delivery::gate` (one Durable Object per hook).
+#[allow(async_fn_in_trait)]
+pub trait HookGates {
+    async fn acquire(&self, hook_id: &str, request: &GateRequest, now_ms: i64) -> Result<Grant>;
+    async fn release(&self, hook_id: &str, request: &GateRequest) -> Result<()>;
 }
 
 pub trait Clock {
@@ -225,4 +233,5 @@ pub trait Platform {
     type Clock: Clock;
     type Log: DeliveryLog;
     type Idempotency: IdempotencyStore;
+    type Gates: HookGates;
 }

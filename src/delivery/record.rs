@@ -25,6 +25,11 @@ pub fn records(
         last_error,
         at: now_ms,
     };
+    if let Some(due_at) = out.waited {
+        // Waiting for the hook's gate is not an attempt: due again at `due_at`.
+        let status = if task.attempt <= 1 { "pending" } else { "retrying" };
+        return (Some(delivery(status, task.attempt.saturating_sub(1), Some(due_at), None)), None);
+    }
     if out.held {
         // Not attempted: the attempts made so far stand; released by `resume`.
         return (Some(delivery("held", task.attempt.saturating_sub(1), None, None)), None);
@@ -116,6 +121,7 @@ mod tests {
             disable_hook: None,
             dropped: None,
             held: false,
+            waited: None,
         };
         let (d, a) = records(&task, &out, 5_000);
         let (d, a) = (d.unwrap(), a.unwrap());
@@ -134,6 +140,7 @@ mod tests {
             disable_hook: None,
             dropped: None,
             held: false,
+            waited: None,
         };
         let (d, a) = records(&task, &out, 5_000);
         assert_eq!(d.as_ref().unwrap().status, "retrying");
@@ -151,6 +158,7 @@ mod tests {
             disable_hook: None,
             dropped: None,
             held: false,
+            waited: None,
         };
         assert_eq!(records(&task, &out, 0).0.unwrap().status, "failed");
         assert!(exhausted(&task, &out));
@@ -167,6 +175,7 @@ mod tests {
             disable_hook: None,
             dropped: Some("hook deleted"),
             held: false,
+            waited: None,
         };
         let (d, a) = records(&task, &out, 0);
         let d = d.unwrap();

@@ -76,6 +76,8 @@ mod tests {
                 ])),
                 retries: None,
                 timeout_ms: None,
+                rate_limit: None,
+                max_in_flight: None,
             },
             signing_key: "foo".into(),
             retired_keys: vec![],

@@ -3,7 +3,8 @@
 //! one queue send for the retries, then hook disabling (410, or failing too long).
 
 use super::consumer::{self, Next, Processed};
-use super::ports::{Clock, DeliveryLog, DeliveryQueue, Platform, TenantStore};
+use super::gate::{GateRequest, Grant, Limits};
+use super::ports::{Clock, DeliveryLog, DeliveryQueue, HookGates, Platform, TenantStore};
 use super::record::{exhausted, records};
 use super::task::DeliveryTask;
 use super::{fanout, operational};
@@ -16,6 +17,9 @@ use futures_util::stream::{self, StreamExt};
 /// Attempts in flight per invocation: Workers allow 6 open connections, and the queue send
 /// or a delivery-bucket write needs one.
 pub const CONCURRENCY: usize = 5;
+
+/// How long past its timeout an attempt that never reported back keeps its gate slot.
+const LEASE_MARGIN_MS: i64 = 5_000;
 
 pub struct RunOutcome {
     pub results: Vec<(DeliveryTask, Processed)>,
@@ -40,7 +44,8 @@ impl<P: Platform> App<P> {
     }
 
     pub async fn run_deliveries(&self, hooks: &[Hook], tasks: Vec<DeliveryTask>) -> RunOutcome {
-        let results: Vec<(DeliveryTask, Processed)> = stream::iter(tasks)
+        let (tasks, waiting, granted) = self.through_gates(hooks, tasks).await;
+        let mut results: Vec<(DeliveryTask, Processed)> = stream::iter(tasks)
             .map(|task| async move {
                 // A task only ever reaches a hook of its own tenant.
                 let hook = hooks.iter().find(|h| h.id == task.hook_id && h.tenant_id == task.tenant);
@@ -52,6 +57,13 @@ impl<P: Platform> App<P> {
             .buffer_unordered(CONCURRENCY)
             .collect()
             .await;
+        for (hook_id, ids) in granted {
+            // A lost release only holds a slot until its lease ends.
+            if let Err(err) = self.gates.release(&hook_id, &GateRequest::Release { ids }).await {
+                log_error(&format!("could not release gate slots of {hook_id}: {err}"));
+            }
+        }
+        results.extend(waiting);
 
         let now = self.clock.now_ms();
         let (mut deliveries, mut attempts) = (Vec::new(), Vec::new());
@@ -90,6 +102,68 @@ impl<P: Platform> App<P> {
         }
         self.emit(&happened, hooks, now).await;
         RunOutcome { results, retries_lost }
+    }
+
+    /// Asks the gate of each hook with limits (SPEC §11) which of its tasks may start now.
+    /// The others wait: sent again later with the same attempt (no retry used), spread over
+    /// the slots the hook's limits leave, and due then (so no guard resends them meanwhile).
+    async fn through_gates(
+        &self,
+        hooks: &[Hook],
+        tasks: Vec<DeliveryTask>,
+    ) -> (Vec<DeliveryTask>, Vec<(DeliveryTask, Processed)>, Vec<(String, Vec<String>)>) {
+        let gated = |t: &DeliveryTask| {
+            hooks
+                .iter()
+                .find(|h| h.id == t.hook_id && h.tenant_id == t.tenant)
+                .filter(|h| h.config.has_limits() && h.enabled && !h.paused && h.receives(&t.event))
+        };
+        if !tasks.iter().any(|t| gated(t).is_some()) {
+            return (tasks, Vec::new(), Vec::new());
+        }
+        let now = self.clock.now_ms();
+        let (mut go, mut waiting, mut granted) = (Vec::new(), Vec::new(), Vec::new());
+        let mut groups: Vec<(&Hook, Vec<DeliveryTask>)> = Vec::new();
+        for task in tasks {
+            match gated(&task) {
+                None => go.push(task),
+                Some(hook) => match groups.iter_mut().find(|(h, _)| h.id == hook.id) {
+                    Some((_, list)) => list.push(task),
+                    None => groups.push((hook, vec![task])),
+                },
+            }
+        }
+        for (hook, list) in groups {
+            let limits = Limits {
+                per_second: hook.config.rate_limit.map(|r| r.per_second),
+                max_in_flight: hook.config.max_in_flight,
+            };
+            let timeout = hook.config.timeout_ms.unwrap_or(self.config.delivery_timeout_ms) as i64;
+            let ids: Vec<String> = list.iter().map(|t| t.delivery_id.clone()).collect();
+            let request = GateRequest::Acquire { ids, limits, lease_ms: timeout + LEASE_MARGIN_MS };
+            let grant = self.gates.acquire(&hook.id, &request, now).await.unwrap_or_else(|err| {
+                log_error(&format!("gate of {} unavailable, its deliveries wait: {err}", hook.id));
+                Grant { granted: Vec::new(), retry_in_ms: Some(1000) }
+            });
+            let spacing = 1000 / limits.per_second.or(limits.max_in_flight).unwrap_or(1).max(1) as i64;
+            let mut k = 0;
+            for task in list {
+                if grant.granted.contains(&task.delivery_id) {
+                    go.push(task);
+                    continue;
+                }
+                let wait_ms = grant.retry_in_ms.unwrap_or(1000) + k * spacing;
+                k += 1;
+                let delay_seconds = ((wait_ms + 999) / 1000).clamp(1, 3600) as u32;
+                let guard = if task.attempt <= 1 { self.config.dispatch_guard_secs as i64 * 1000 } else { 0 };
+                let due_at = now + delay_seconds as i64 * 1000 + guard;
+                waiting.push((task.clone(), Processed::waiting(&task, delay_seconds, due_at)));
+            }
+            if !grant.granted.is_empty() {
+                granted.push((hook.id.clone(), grant.granted));
+            }
+        }
+        (go, waiting, granted)
     }
 
     /// Sends operational events to the subscribed hooks of their tenant, through the queue.
@@ -208,5 +282,38 @@ mod tests {
         app.http.script(vec![fail()]);
         block_on(app.run_deliveries(std::slice::from_ref(&hook), vec![task_for(&hook, 2)]));
         assert!(app.tenants.hooks_of("default")[0].enabled);
+    }
+
+    #[test]
+    fn a_rate_limited_hook_attempts_what_its_gate_allows_and_the_rest_waits_without_a_retry() {
+        let app = app();
+        let mut hook = hook_for("http://127.0.0.1:9/h");
+        hook.config.rate_limit = Some(crate::core::hook::RateLimit { per_second: 1 });
+        let tasks: Vec<_> = (0..3)
+            .map(|n| {
+                let mut t = task_for(&hook, 1);
+                t.delivery_id = format!("dlv_{n}");
+                t
+            })
+            .collect();
+        app.http.script(vec![HttpOutcome::Response { status: 204, retry_after: None, body: String::new() }]);
+        let out = block_on(app.run_deliveries(std::slice::from_ref(&hook), tasks));
+        assert_eq!(app.http.sent().len(), 1, "one start in this second");
+        let sent = app.queue.sent.borrow();
+        assert_eq!(
+            sent.iter().map(|(t, d)| (t.attempt, *d)).collect::<Vec<_>>(),
+            [(1, 1), (1, 2)],
+            "spread, same attempt"
+        );
+        let waiting: Vec<_> = out.results.iter().filter(|(_, p)| p.status() == "pending").collect();
+        assert_eq!(waiting.len(), 2);
+        let stored = app.log.deliveries.borrow();
+        assert!(stored
+            .iter()
+            .filter(|d| d.status == "pending")
+            .all(|d| d.attempts == 0 && d.next_attempt_at.is_some()));
+        assert!(app.log.attempts.borrow().len() == 1, "waiting is not an attempt");
+        // The gate's slot was released after the attempt; the second still waits for the next second.
+        assert!(app.gates.0.borrow().contains_key(&hook.id));
     }
 }

@@ -6,6 +6,7 @@ mod clock;
 mod delivery_bucket;
 mod entry;
 mod fetch;
+mod hook_gate;
 mod http;
 mod idempotency_shard;
 mod kv_tenants;
@@ -34,6 +35,7 @@ impl Platform for Cloudflare {
     type Clock = clock::SystemClock;
     type Log = bucket_log::BucketLog;
     type Idempotency = idempotency_shard::ShardedIdempotency;
+    type Gates = hook_gate::GateClient;
 }
 
 pub type WorkerApp = App<Cloudflare>;
@@ -43,6 +45,8 @@ pub const QUEUE_BINDING: &str = "DELIVERIES";
 /// Durable Object namespaces: per-hook, per-day delivery buckets; idempotency key shards.
 pub const BUCKETS_BINDING: &str = "DELIVERY_BUCKETS";
 pub const IDEMPOTENCY_BINDING: &str = "IDEMPOTENCY_SHARDS";
+/// Per-hook gates of hooks with delivery limits.
+pub const GATES_BINDING: &str = "HOOK_GATES";
 
 /// Reads vars and secrets; bindings and config problems become JSON errors, not panics.
 pub fn config(env: &Env) -> Result<Config, Error> {
@@ -57,6 +61,7 @@ pub fn app(env: &Env) -> Result<WorkerApp, Error> {
     Ok(App {
         log: bucket_log::BucketLog::new(namespace(BUCKETS_BINDING)?, config.log_retention_days),
         idempotency: idempotency_shard::ShardedIdempotency::new(namespace(IDEMPOTENCY_BINDING)?),
+        gates: hook_gate::GateClient::new(namespace(GATES_BINDING)?),
         config,
         tenants: CachedTenants {
             inner: kv_tenants::KvTenantStore::new(

@@ -10,12 +10,17 @@ export async function startReceiver() {
   const plans = new Map(); // path -> list of behaviours; the last one repeats
   const waiters = new Set();
   const sockets = new Set();
+  const open = new Map(); // path -> requests being answered now
+  const most = new Map(); // path -> the most it ever saw at once
 
   const server = http.createServer((req, res) => {
     const chunks = [];
+    const path = new URL(req.url, "http://x").pathname;
+    open.set(path, (open.get(path) ?? 0) + 1);
+    most.set(path, Math.max(most.get(path) ?? 0, open.get(path)));
+    res.on("close", () => open.set(path, open.get(path) - 1));
     req.on("data", (c) => chunks.push(c));
     req.on("end", () => {
-      const path = new URL(req.url, "http://x").pathname;
       const record = { method: req.method, path, headers: req.headers, body: Buffer.concat(chunks), at: Date.now() };
       requests.push(record);
       for (const w of waiters) w();
@@ -72,6 +77,8 @@ export async function startReceiver() {
     requests,
     /** Requests to `path` (all paths when omitted). */
     received: (path) => requests.filter((r) => path === undefined || r.path === path),
+    /** The largest number of requests to `path` it was answering at the same time. */
+    maxConcurrent: (path) => most.get(path) ?? 0,
     /** Answers requests to `path` with these behaviours in order; the last one repeats. */
     behave(path, ...behaviours) {
       plans.set(path, behaviours);

@@ -8,8 +8,8 @@ use crate::api::events::IDEMPOTENCY_KEY_CHARS;
 use crate::core::catalog::{is_operational, Category, EVENTS};
 use crate::core::event::MAX_BATCH_LEN;
 use crate::core::hook::{
-    MAX_GRACE_PERIOD_SECS, MAX_HEADER_VALUE_BYTES, MAX_RETRIES, NAME_CHARS, RESERVED_HEADERS,
-    RESERVED_HEADER_PREFIX, TIMEOUT_RANGE_MS, TOKEN_SYMBOLS,
+    MAX_GRACE_PERIOD_SECS, MAX_HEADER_VALUE_BYTES, MAX_IN_FLIGHT, MAX_RETRIES, NAME_CHARS, RATE_PER_SECOND,
+    RESERVED_HEADERS, RESERVED_HEADER_PREFIX, TIMEOUT_RANGE_MS, TOKEN_SYMBOLS,
 };
 use crate::core::ids::{DELIVERY_ID_LEN, HOOK_ID_LEN, SIGNING_KEY_LEN, SUFFIX_LEN};
 use crate::core::tenant::{
@@ -125,7 +125,18 @@ fn hook_config_input() -> Value {
             "headers": nullable(header_map()),
             "retries": nullable(int_range(0, MAX_RETRIES)),
             "timeoutMs": nullable(int_range(*TIMEOUT_RANGE_MS.start(), *TIMEOUT_RANGE_MS.end())),
+            "rateLimit": nullable(rate_limit()),
+            "maxInFlight": nullable(json!({ "description": "At most this many attempts to the hook at once, across every invocation; the others wait (no retry used).", "type": "integer", "minimum": MAX_IN_FLIGHT.start(), "maximum": MAX_IN_FLIGHT.end() })),
         }
+    })
+}
+
+fn rate_limit() -> Value {
+    json!({
+        "type": "object",
+        "required": ["perSecond"],
+        "properties": { "perSecond": int_range(*RATE_PER_SECOND.start(), *RATE_PER_SECOND.end()) },
+        "description": "Attempts start at most `perSecond` times in any second, across every invocation; the others wait (no retry used)."
     })
 }
 
@@ -137,8 +148,10 @@ fn hook_config() -> Value {
             "headers": { "type": "object", "additionalProperties": { "type": "string" } },
             "retries": int_range(0, MAX_RETRIES),
             "timeoutMs": int_range(*TIMEOUT_RANGE_MS.start(), *TIMEOUT_RANGE_MS.end()),
+            "rateLimit": strict(json!({ "perSecond": int_range(*RATE_PER_SECOND.start(), *RATE_PER_SECOND.end()) }), &[]),
+            "maxInFlight": int_range(*MAX_IN_FLIGHT.start(), *MAX_IN_FLIGHT.end()),
         }),
-        &["headers", "retries", "timeoutMs"],
+        &["headers", "retries", "timeoutMs", "rateLimit", "maxInFlight"],
     )
 }
 

@@ -1,0 +1,75 @@
+//! `HookGate`: one Durable Object per hook with delivery limits (SPEC §11), running the
+//! decisions of `delivery::gate`. A single object serialises its requests, so the limits hold
+//! across every invocation and isolate. Its state is in memory: an object is only evicted once
+//! idle, and every lease ends by itself (the attempt's timeout plus a margin), so an eviction
+//! at worst forgets slots that were about to free anyway.
+
+use crate::core::{Error, Result};
+use crate::delivery::gate::{Gate, GateRequest, Grant};
+use crate::delivery::ports::HookGates;
+use std::cell::RefCell;
+use worker::{
+    durable_object, DurableObject, Env, Method, ObjectNamespace, Request, RequestInit, Response, State,
+};
+
+pub struct GateClient {
+    namespace: ObjectNamespace,
+}
+
+impl GateClient {
+    pub fn new(namespace: ObjectNamespace) -> Self {
+        Self { namespace }
+    }
+
+    async fn call(&self, hook_id: &str, request: &GateRequest) -> Result<Grant> {
+        let fail = |e: worker::Error| Error::unavailable(format!("gate of {hook_id}: {e}"));
+        let stub = self.namespace.id_from_name(hook_id).and_then(|id| id.get_stub()).map_err(fail)?;
+        let body = serde_json::to_string(request).map_err(Error::internal)?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post).with_body(Some(body.into()));
+        let mut resp = stub
+            .fetch_with_request(Request::new_with_init("https://gate/", &init).map_err(fail)?)
+            .await
+            .map_err(fail)?;
+        if resp.status_code() != 200 {
+            return Err(Error::unavailable(format!("gate of {hook_id} answered {}", resp.status_code())));
+        }
+        serde_json::from_str(&resp.text().await.map_err(fail)?).map_err(Error::internal)
+    }
+}
+
+impl HookGates for GateClient {
+    async fn acquire(&self, hook_id: &str, request: &GateRequest, _now_ms: i64) -> Result<Grant> {
+        // The object decides on its own clock: one clock for every caller.
+        self.call(hook_id, request).await
+    }
+
+    async fn release(&self, hook_id: &str, request: &GateRequest) -> Result<()> {
+        self.call(hook_id, request).await.map(drop)
+    }
+}
+
+#[durable_object]
+pub struct HookGate {
+    gate: RefCell<Gate>,
+}
+
+impl DurableObject for HookGate {
+    fn new(_state: State, _env: Env) -> Self {
+        Self { gate: RefCell::new(Gate::default()) }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        let now = worker::Date::now().as_millis() as i64;
+        let grant = match serde_json::from_str::<GateRequest>(&req.text().await?)? {
+            GateRequest::Acquire { ids, limits, lease_ms } => {
+                self.gate.borrow_mut().acquire(&ids, limits, lease_ms, now)
+            }
+            GateRequest::Release { ids } => {
+                self.gate.borrow_mut().release(&ids);
+                Grant::default()
+            }
+        };
+        Response::from_json(&grant)
+    }
+}
