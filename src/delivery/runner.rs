@@ -226,6 +226,7 @@ mod tests {
         assert_eq!(app.log.deliveries.borrow().len(), 2);
         assert_eq!(app.queue.sent.borrow().len(), 2);
         assert!(app.queue.sent.borrow().iter().all(|(t, _)| t.attempt == 2));
+        assert!(app.gates.0.borrow().is_empty(), "a hook without limits never asks a gate");
     }
 
     #[test]
