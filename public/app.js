@@ -490,6 +490,12 @@ async function details(id) {
       h("h2", { id: "settings-h" }, "Settings"),
       h("p", {}, "URL: ", h("code", { class: "key" }, hook.config.url)),
       h("p", {}, "Events: ", (hook.events.length ? hook.events : [hook.event]).filter(Boolean).join(", ")),
+      hook.config.rateLimit || hook.config.maxInFlight
+        ? h("p", { id: "limits" }, "Limits: ", [
+          hook.config.rateLimit ? `at most ${hook.config.rateLimit.perSecond} attempt(s) per second` : null,
+          hook.config.maxInFlight ? `at most ${hook.config.maxInFlight} at once` : null,
+        ].filter(Boolean).join(" · "))
+        : null,
       h("p", {}, "Requests (24h): ", s.requestCount, " · Success rate (24h): ", s.requestCount ? `${Math.round((100 * s.successCount) / s.requestCount)}%` : "—"),
       h("p", {}, "Status: ", hook.enabled ? h("span", { class: "badge ok" }, "Enabled") : h("span", { class: "badge bad" }, "Disabled"),
         hook.paused ? [" ", h("span", { class: "badge warn" }, "Paused"), " — deliveries are held until you resume"] : "",

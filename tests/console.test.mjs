@@ -156,6 +156,7 @@ describe("admin console", () => {
     await page.getByRole("heading", { name: "CRM sync" }).waitFor();
     const saved = (await w.admin("GET", `/api/hooks/${hook.id}`)).json.config;
     assert.deepEqual([saved.rateLimit, saved.maxInFlight], [{ perSecond: 5 }, 3]);
+    assert.equal(await page.locator("#limits").innerText(), "Limits: at most 5 attempt(s) per second · at most 3 at once");
     await page.goto(`${w.url}/#/hooks/${hook.id}/edit`);
     assert.equal(await page.getByLabel("Rate limit (attempts per second, 1–1000)").inputValue(), "5");
     await page.getByLabel("Rate limit (attempts per second, 1–1000)").fill("");
