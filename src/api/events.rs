@@ -148,6 +148,7 @@ impl<P: Platform> App<P> {
                 self.log.record(&pending, &[]).await?;
                 let tasks: Vec<DeliveryTask> = tasks.iter().filter(|t| !paused(t)).cloned().collect();
                 if !tasks.is_empty() {
+                    // The tenant's whole list: operational events go to hooks beyond these tasks'.
                     self.defer(Dispatch { hooks: hooks.clone(), tasks });
                 }
             }

@@ -291,4 +291,27 @@ mod tests {
         assert!(app.tenants.hooks_of("acme").is_empty());
         assert_eq!(call(&app, "GET", "/api/tenants/acme", Some("admin"), "").0, 404);
     }
+
+    #[test]
+    fn another_tenants_delivery_is_not_even_looked_up() {
+        use crate::delivery::ports::DeliveryLog;
+        let app = app();
+        let acme = tenant_with_token(&app, "acme", "manage");
+        let globex = tenant_with_token(&app, "globex", "manage");
+        let (_, hook) = call(&app, "POST", "/api/hooks", Some(&acme), HOOK);
+        let hook = crate::core::hook::Hook {
+            id: hook["id"].as_str().unwrap().into(),
+            tenant_id: "acme".into(),
+            ..crate::testing::hook_for("http://127.0.0.1:9/h")
+        };
+        let mut task = crate::testing::task_for(&hook, 1);
+        task.delivery_id = crate::core::ids::delivery_id(&hook.id, 1);
+        let record = crate::delivery::record::state(&task, "failed", 1, None, None, 1);
+        futures_executor::block_on(app.log.record(&[record], &[])).unwrap();
+        let path = format!("/api/deliveries/{}", task.delivery_id);
+        assert_eq!(call(&app, "GET", &path, Some(&acme), "").0, 200);
+        let (status, err) = call(&app, "GET", &path, Some(&globex), "");
+        assert_eq!((status, err["code"].as_str()), (404, Some("entity.not_exists_with_id")));
+        assert_eq!(call(&app, "POST", &format!("{path}/retry"), Some(&globex), "").0, 404);
+    }
 }

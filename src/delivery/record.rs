@@ -6,13 +6,16 @@ use super::ports::{AttemptRecord, DeliveryRecord};
 use super::task::DeliveryTask;
 use crate::core::ids;
 
-/// Records for one processed task; `now_ms` is when processing finished.
-pub fn records(
+/// The task's delivery in the given state, as of `at`.
+pub fn state(
     task: &DeliveryTask,
-    out: &Processed,
-    now_ms: i64,
-) -> (Option<DeliveryRecord>, Option<AttemptRecord>) {
-    let delivery = |status, attempts, next_attempt_at, last_error| DeliveryRecord {
+    status: &'static str,
+    attempts: u32,
+    next_attempt_at: Option<i64>,
+    last_error: Option<String>,
+    at: i64,
+) -> DeliveryRecord {
+    DeliveryRecord {
         tenant: task.tenant.clone(),
         id: task.delivery_id.clone(),
         event_id: task.event_id.clone(),
@@ -23,7 +26,18 @@ pub fn records(
         attempts,
         next_attempt_at,
         last_error,
-        at: now_ms,
+        at,
+    }
+}
+
+/// Records for one processed task; `now_ms` is when processing finished.
+pub fn records(
+    task: &DeliveryTask,
+    out: &Processed,
+    now_ms: i64,
+) -> (Option<DeliveryRecord>, Option<AttemptRecord>) {
+    let delivery = |status, attempts, next_attempt_at, last_error| {
+        state(task, status, attempts, next_attempt_at, last_error, now_ms)
     };
     if let Some(due_at) = out.waited {
         // Waiting for the hook's gate is not an attempt: due again at `due_at`.
@@ -68,19 +82,7 @@ pub fn records(
 /// `held` for a paused hook (released when it resumes).
 pub fn planned(task: &DeliveryTask, guard_until_ms: i64, now_ms: i64, held: bool) -> DeliveryRecord {
     let (status, next_attempt_at) = if held { ("held", None) } else { ("pending", Some(guard_until_ms)) };
-    DeliveryRecord {
-        tenant: task.tenant.clone(),
-        id: task.delivery_id.clone(),
-        event_id: task.event_id.clone(),
-        hook_id: task.hook_id.clone(),
-        event: task.event.clone(),
-        payload: task.payload.get().to_string(),
-        status,
-        attempts: 0,
-        next_attempt_at,
-        last_error: None,
-        at: now_ms,
-    }
+    state(task, status, 0, next_attempt_at, None, now_ms)
 }
 
 /// Whether this step used up the delivery's last automatic attempt and failed (the moment

@@ -50,19 +50,14 @@ impl<P: Platform> App<P> {
     /// A message the consumer could not process at all reached the dead-letter queue: the
     /// delivery is recorded as failed so it shows up, and can be replayed.
     pub async fn record_dead_letter(&self, task: &DeliveryTask) -> Result<()> {
-        let record = DeliveryRecord {
-            tenant: task.tenant.clone(),
-            id: task.delivery_id.clone(),
-            event_id: task.event_id.clone(),
-            hook_id: task.hook_id.clone(),
-            event: task.event.clone(),
-            payload: task.payload.get().to_string(),
-            status: "failed",
-            attempts: task.attempt.saturating_sub(1),
-            next_attempt_at: None,
-            last_error: Some("Dead-lettered: the queue consumer could not process this delivery.".into()),
-            at: self.clock.now_ms(),
-        };
+        let record = super::record::state(
+            task,
+            "failed",
+            task.attempt.saturating_sub(1),
+            None,
+            Some("Dead-lettered: the queue consumer could not process this delivery.".into()),
+            self.clock.now_ms(),
+        );
         self.log.record(&[record], &[]).await
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::core::ids::{locate_delivery, DAY_MS};
 use crate::core::tenant::DEFAULT_TENANT;
-use crate::core::{Error, Result};
+use crate::core::Result;
 use crate::delivery::buckets::{
     bucket_name, day_of, days_between, delivery_day, merge_newest, AttemptRow, BucketRequest, Counts, Page,
 };
@@ -14,7 +14,7 @@ use crate::delivery::ports::{
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
-use worker::{Method, ObjectNamespace, Request, RequestInit};
+use worker::ObjectNamespace;
 
 /// Calls in flight at once (Workers allow six open connections per invocation).
 const CONCURRENCY: usize = 6;
@@ -34,27 +34,8 @@ impl BucketLog {
     }
 
     async fn call<T: DeserializeOwned>(&self, hook_id: &str, day: i64, request: &BucketRequest) -> Result<T> {
-        let fail = |e: worker::Error| Error::unavailable(format!("delivery log {hook_id}/{day}: {e}"));
-        let stub = self
-            .namespace
-            .id_from_name(&bucket_name(hook_id, day))
-            .and_then(|id| id.get_stub())
-            .map_err(fail)?;
-        let body = serde_json::to_string(request).map_err(Error::internal)?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post).with_body(Some(body.into()));
-        let req = Request::new_with_init("https://bucket/", &init).map_err(fail)?;
-        let mut resp = stub.fetch_with_request(req).await.map_err(fail)?;
-        if resp.status_code() != 200 {
-            let text = resp.text().await.unwrap_or_default();
-            return Err(Error::unavailable(format!(
-                "delivery log {hook_id}/{day}: {} {text}",
-                resp.status_code()
-            )));
-        }
-        // serde_json, not the runtime's JSON: integers past 2^53 stay exact.
-        let text = resp.text().await.map_err(fail)?;
-        serde_json::from_str(&text).map_err(|e| Error::internal(format!("delivery log {hook_id}/{day}: {e}")))
+        let name = bucket_name(hook_id, day);
+        super::objects::call(&self.namespace, &name, request, &format!("delivery log {name}")).await
     }
 
     /// The same request to several buckets of one hook, concurrently, answers in day order.

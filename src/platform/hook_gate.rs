@@ -4,13 +4,11 @@
 //! idle, and every lease ends by itself (the attempt's timeout plus a margin), so an eviction
 //! at worst forgets slots that were about to free anyway.
 
-use crate::core::{Error, Result};
+use crate::core::Result;
 use crate::delivery::gate::{Gate, GateRequest, Grant};
 use crate::delivery::ports::HookGates;
 use std::cell::RefCell;
-use worker::{
-    durable_object, DurableObject, Env, Method, ObjectNamespace, Request, RequestInit, Response, State,
-};
+use worker::{durable_object, DurableObject, Env, ObjectNamespace, Request, Response, State};
 
 pub struct GateClient {
     namespace: ObjectNamespace,
@@ -22,19 +20,7 @@ impl GateClient {
     }
 
     async fn call(&self, hook_id: &str, request: &GateRequest) -> Result<Grant> {
-        let fail = |e: worker::Error| Error::unavailable(format!("gate of {hook_id}: {e}"));
-        let stub = self.namespace.id_from_name(hook_id).and_then(|id| id.get_stub()).map_err(fail)?;
-        let body = serde_json::to_string(request).map_err(Error::internal)?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post).with_body(Some(body.into()));
-        let mut resp = stub
-            .fetch_with_request(Request::new_with_init("https://gate/", &init).map_err(fail)?)
-            .await
-            .map_err(fail)?;
-        if resp.status_code() != 200 {
-            return Err(Error::unavailable(format!("gate of {hook_id} answered {}", resp.status_code())));
-        }
-        serde_json::from_str(&resp.text().await.map_err(fail)?).map_err(Error::internal)
+        super::objects::call(&self.namespace, hook_id, request, &format!("gate of {hook_id}")).await
     }
 }
 

@@ -3,13 +3,12 @@
 //! every key (SPEC §10). A single object serialises its requests, which makes the claim
 //! atomic. Keys expire after 24 h; an alarm deletes them.
 
-use crate::core::{Error, Result};
+use crate::core::Result;
 use crate::delivery::ports::{Claim, IdempotencyStore};
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
 use worker::{
-    durable_object, DurableObject, Env, Method, ObjectNamespace, Request, RequestInit, Response,
-    SqlStorageValue, State,
+    durable_object, DurableObject, Env, ObjectNamespace, Request, Response, SqlStorageValue, State,
 };
 
 const TTL_MS: i64 = 24 * 60 * 60 * 1000;
@@ -52,23 +51,7 @@ impl ShardedIdempotency {
         key: &str,
         request: &ShardRequest,
     ) -> Result<T> {
-        let fail = |e: worker::Error| Error::unavailable(format!("idempotency store: {e}"));
-        let stub = self
-            .namespace
-            .id_from_name(&shard_name(tenant, key))
-            .and_then(|id| id.get_stub())
-            .map_err(fail)?;
-        let mut init = RequestInit::new();
-        let body = serde_json::to_string(request).map_err(Error::internal)?;
-        init.with_method(Method::Post).with_body(Some(body.into()));
-        let mut resp = stub
-            .fetch_with_request(Request::new_with_init("https://shard/", &init).map_err(fail)?)
-            .await
-            .map_err(fail)?;
-        if resp.status_code() != 200 {
-            return Err(Error::unavailable(format!("idempotency store answered {}", resp.status_code())));
-        }
-        serde_json::from_str(&resp.text().await.map_err(fail)?).map_err(Error::internal)
+        super::objects::call(&self.namespace, &shard_name(tenant, key), request, "idempotency store").await
     }
 }
 

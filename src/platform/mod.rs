@@ -10,6 +10,7 @@ mod hook_gate;
 mod http;
 mod idempotency_shard;
 mod kv_tenants;
+mod objects;
 mod queue;
 
 use crate::api::App;
