@@ -261,9 +261,15 @@ impl DeliveryLog for MemoryLog {
     }
 }
 
-/// Gates in memory, on the caller's clock.
+/// Gates and ordered lines in memory, on the caller's clock. `sent`: what lines sent through
+/// the queue themselves.
 #[derive(Default)]
-pub struct MemoryGates(pub RefCell<std::collections::HashMap<String, crate::delivery::gate::Gate>>);
+pub struct MemoryGates {
+    pub gates: RefCell<std::collections::HashMap<String, crate::delivery::gate::Gate>>,
+    pub lines: RefCell<std::collections::HashMap<String, crate::delivery::line::MemoryLine>>,
+    pub sent: RefCell<Vec<DeliveryTask>>,
+    pub calls: Cell<usize>,
+}
 
 impl crate::delivery::ports::HookGates for MemoryGates {
     async fn acquire(
@@ -272,7 +278,8 @@ impl crate::delivery::ports::HookGates for MemoryGates {
         request: &crate::delivery::gate::GateRequest,
         now_ms: i64,
     ) -> Result<crate::delivery::gate::Grant> {
-        let mut gates = self.0.borrow_mut();
+        self.calls.set(self.calls.get() + 1);
+        let mut gates = self.gates.borrow_mut();
         let gate = gates.entry(hook_id.to_string()).or_default();
         Ok(match request {
             crate::delivery::gate::GateRequest::Acquire { ids, limits, lease_ms } => {
@@ -286,6 +293,19 @@ impl crate::delivery::ports::HookGates for MemoryGates {
     }
     async fn release(&self, hook_id: &str, request: &crate::delivery::gate::GateRequest) -> Result<()> {
         self.acquire(hook_id, request, 0).await.map(drop)
+    }
+    async fn line(
+        &self,
+        hook_id: &str,
+        request: crate::delivery::line::LineRequest,
+        now_ms: i64,
+    ) -> Result<crate::delivery::line::LineAnswer> {
+        self.calls.set(self.calls.get() + 1);
+        let mut lines = self.lines.borrow_mut();
+        let line = lines.entry(hook_id.to_string()).or_default();
+        let fx = crate::delivery::line::handle(line, request, now_ms);
+        self.sent.borrow_mut().extend(fx.send);
+        Ok(fx.answer)
     }
 }
 
@@ -333,6 +353,7 @@ pub fn hook_for(url: &str) -> Hook {
             timeout_ms: None,
             rate_limit: None,
             max_in_flight: None,
+            ordered: false,
         },
         signing_key: "k".repeat(32),
         retired_keys: vec![],

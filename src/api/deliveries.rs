@@ -128,7 +128,7 @@ impl<P: Platform> App<P> {
         existing_hook(&tenant, &d.hook_id)?;
         let task = manual_task(&tenant, &d)?;
         let attempt = task.attempt;
-        self.queue.enqueue(&[(task, 0)]).await?;
+        self.send_manual(&tenant, vec![task]).await?;
         Ok(Response::json(202, &json!({ "id": d.id, "attempt": attempt })))
     }
 
@@ -146,12 +146,21 @@ impl<P: Platform> App<P> {
         }
         existing_hook(&tenant, hook_id)?;
         let failed = self.log.failed_between(hook_id, since, until, MAX_RECOVER).await?;
-        let tasks =
-            failed.iter().map(|d| Ok((manual_task(&tenant, d)?, 0))).collect::<Result<Vec<_>, Error>>()?;
-        if !tasks.is_empty() {
-            self.queue.enqueue(&tasks).await?;
+        let tasks = failed.iter().map(|d| manual_task(&tenant, d)).collect::<Result<Vec<_>, Error>>()?;
+        let count = tasks.len();
+        self.send_manual(&tenant, tasks).await?;
+        Ok(Response::json(202, &json!({ "count": count })))
+    }
+
+    /// Replays go through the queue; an ordered hook's join the end of its line instead (SPEC
+    /// §11: a retried or recovered delivery waits for every one already in line).
+    async fn send_manual(&self, tenant: &Tenant, tasks: Vec<DeliveryTask>) -> Result<(), Error> {
+        let (rest, _) = self.join_lines(&tenant.hooks, tasks, false).await?;
+        if !rest.is_empty() {
+            let rest: Vec<(DeliveryTask, u32)> = rest.into_iter().map(|t| (t, 0)).collect();
+            self.queue.enqueue(&rest).await?;
         }
-        Ok(Response::json(202, &json!({ "count": tasks.len() })))
+        Ok(())
     }
 }
 

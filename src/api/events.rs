@@ -141,12 +141,25 @@ impl<P: Platform> App<P> {
                 // follow the answer at once (`delivery::dispatch`); a bucket whose delivery has
                 // no recorded attempt by the guard time sends it through the queue.
                 // A paused hook's deliveries are stored `held` and wait for its resume.
+                // An ordered hook's deliveries join its line first; those behind its head wait
+                // there (recorded with no due time: the line sends them in turn).
                 let paused = |t: &DeliveryTask| hooks.iter().any(|h| h.id == t.hook_id && h.paused);
+                let in_line = if hooks.iter().any(|h| h.config.ordered) {
+                    self.join_lines(hooks, tasks.clone(), true).await?.1
+                } else {
+                    Vec::new()
+                };
                 let guard_until = now + self.config.dispatch_guard_secs as i64 * 1000;
-                let pending: Vec<_> =
-                    tasks.iter().map(|t| record::planned(t, guard_until, now, paused(t))).collect();
+                let pending: Vec<_> = tasks
+                    .iter()
+                    .map(|t| match (paused(t), in_line.contains(&t.delivery_id)) {
+                        (false, true) => record::behind(t, now),
+                        (held, _) => record::planned(t, guard_until, now, held),
+                    })
+                    .collect();
                 self.log.record(&pending, &[]).await?;
-                let tasks: Vec<DeliveryTask> = tasks.iter().filter(|t| !paused(t)).cloned().collect();
+                let tasks: Vec<DeliveryTask> =
+                    tasks.into_iter().filter(|t| !paused(t) && !in_line.contains(&t.delivery_id)).collect();
                 if !tasks.is_empty() {
                     // The tenant's whole list: operational events go to hooks beyond these tasks'.
                     self.defer(Dispatch { hooks: hooks.clone(), tasks });

@@ -6,8 +6,9 @@ use crate::core::hook::{parse_grace_period, parse_hook_patch, parse_new_hook, pa
 use crate::core::tenant::{DeletedHook, Tenant};
 use crate::core::test_payload::test_payload;
 use crate::core::{ids, Error};
+use crate::delivery::line::LineRequest;
 use crate::delivery::ports::{Clock, DeliveryLog, DeliveryQueue, ExecutionStats, Platform, TenantStore};
-use crate::delivery::ports::{HttpClient, HttpOutcome};
+use crate::delivery::ports::{HookGates, HttpClient, HttpOutcome};
 use crate::delivery::request;
 use crate::delivery::task::DeliveryTask;
 use futures_util::stream::{self, StreamExt};
@@ -88,13 +89,20 @@ impl<P: Platform> App<P> {
     ) -> Result<Response, Error> {
         let patch = parse_hook_patch(&req.json()?, self.config.allow_private_targets)?;
         let i = find_hook(&tenant, id, Error::entity_not_exists)?;
+        let was_ordered = tenant.hooks[i].config.ordered;
         patch.apply(&mut tenant.hooks[i]);
+        if was_ordered && !tenant.hooks[i].config.ordered {
+            self.flush_line(id).await?;
+        }
         self.tenants.save(&tenant).await?;
         Ok(Response::json(200, &tenant.hooks[i].to_api_json()))
     }
 
     pub(super) async fn delete_hook(&self, mut tenant: Tenant, id: &str) -> Result<Response, Error> {
         let i = find_hook(&tenant, id, Error::entity_not_found)?;
+        if tenant.hooks[i].config.ordered {
+            self.flush_line(id).await?;
+        }
         tenant.hooks.remove(i);
         // Its deliveries stay readable by this tenant until retention drops them.
         let now = self.clock.now_ms();
@@ -152,6 +160,14 @@ impl<P: Platform> App<P> {
             }
         }
         Ok(Response::json(200, &tenant.hooks[i].to_api_json()))
+    }
+}
+
+impl<P: Platform> App<P> {
+    /// An ordered hook stops being one (or goes): the deliveries waiting in its line go out
+    /// through the queue now, before the change is saved, so none is left behind.
+    pub(super) async fn flush_line(&self, hook_id: &str) -> Result<(), Error> {
+        self.gates.line(hook_id, LineRequest::Flush, self.clock.now_ms()).await.map(drop)
     }
 }
 

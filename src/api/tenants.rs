@@ -88,7 +88,11 @@ impl<P: Platform> App<P> {
                 "The default tenant cannot be deleted.",
             ));
         }
-        self.existing_tenant(id, true).await?;
+        let tenant = self.existing_tenant(id, true).await?;
+        for hook in tenant.hooks.iter().filter(|h| h.config.ordered) {
+            // What waits in its lines is dropped with a record, like its queued deliveries.
+            self.flush_line(&hook.id).await?;
+        }
         self.tenants.delete(id).await?;
         Ok(Response::empty(204))
     }

@@ -38,6 +38,10 @@ pub struct HookConfig {
     /// SPEC §11: at most this many attempts to the hook at once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_in_flight: Option<u32>,
+    /// SPEC §11: one attempt at a time, in ingest order (`delivery::line`). Absent when false,
+    /// so an unordered hook keeps Logto's shape.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ordered: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -371,7 +375,12 @@ pub fn parse_config(v: &Value, allow_private: bool) -> Result<HookConfig, Error>
                 Error::invalid_input("config.maxInFlight", "must be an integer from 1 to 100")
             })? as u32),
         };
-    Ok(HookConfig { url: url.to_string(), headers, retries, timeout_ms, rate_limit, max_in_flight })
+    let ordered = match obj.get("ordered") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(Error::invalid_input("config.ordered", "must be true or false")),
+    };
+    Ok(HookConfig { url: url.to_string(), headers, retries, timeout_ms, rate_limit, max_in_flight, ordered })
 }
 
 /// Header names Hookwing sets itself (or the runtime does) and a hook may not override.
@@ -643,7 +652,11 @@ mod tests {
         let ok = config(r#","rateLimit":{"perSecond":5},"maxInFlight":2"#).unwrap();
         assert_eq!((ok.rate_limit, ok.max_in_flight), (Some(RateLimit { per_second: 5 }), Some(2)));
         assert!(ok.has_limits() && !config("").unwrap().has_limits());
+        assert!(config(r#","ordered":true"#).unwrap().ordered && !config("").unwrap().ordered);
+        assert!(!config(r#","ordered":false"#).unwrap().has_limits(), "ordering is not a gate limit");
         for (extra, path) in [
+            (r#","ordered":"yes""#, "config.ordered"),
+            (r#","ordered":1"#, "config.ordered"),
             (r#","rateLimit":{"perSecond":0}"#, "config.rateLimit.perSecond"),
             (r#","rateLimit":{"perSecond":1001}"#, "config.rateLimit.perSecond"),
             (r#","rateLimit":{}"#, "config.rateLimit.perSecond"),

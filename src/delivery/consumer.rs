@@ -32,34 +32,49 @@ pub struct Processed {
     /// The hook's gate said not yet (rate limit, max in flight): sent again later with the
     /// same attempt number (no retry used); the delivery is due again at this time.
     pub waited: Option<i64>,
+    /// An ordered hook's delivery behind the head of its line (`delivery::line`): it waits
+    /// there, no attempt, no retry used, and the line sends it when its turn comes.
+    pub behind: bool,
+    /// A late duplicate message of a delivery the line already finished: nothing to do.
+    pub duplicate: bool,
 }
 
 impl Processed {
     fn dropped(reason: &'static str) -> Self {
-        Self {
-            report: None,
-            next: Next::Done,
-            disable_hook: None,
-            dropped: Some(reason),
-            held: false,
-            waited: None,
-        }
+        Self { dropped: Some(reason), ..Self::done() }
     }
 
     /// Not attempted yet: the hook's gate has no slot; try again in `delay_seconds`.
     pub fn waiting(task: &DeliveryTask, delay_seconds: u32, due_at: i64) -> Self {
-        Self {
-            report: None,
-            next: Next::Retry { task: task.clone(), delay_seconds },
-            disable_hook: None,
-            dropped: None,
-            held: false,
-            waited: Some(due_at),
-        }
+        Self { next: Next::Retry { task: task.clone(), delay_seconds }, waited: Some(due_at), ..Self::done() }
     }
 
     fn held() -> Self {
-        Self { report: None, next: Next::Done, disable_hook: None, dropped: None, held: true, waited: None }
+        Self { held: true, ..Self::done() }
+    }
+
+    /// Waits behind its ordered hook's head; nothing goes to the queue.
+    pub fn behind() -> Self {
+        Self { behind: true, ..Self::done() }
+    }
+
+    /// A duplicate of a finished delivery: dropped without a trace.
+    pub fn duplicate() -> Self {
+        Self { duplicate: true, ..Self::done() }
+    }
+
+    /// Done with nothing happening (the base the others build on).
+    pub fn done() -> Self {
+        Self {
+            report: None,
+            next: Next::Done,
+            disable_hook: None,
+            dropped: None,
+            held: false,
+            waited: None,
+            behind: false,
+            duplicate: false,
+        }
     }
 }
 
@@ -72,7 +87,7 @@ impl Processed {
         if self.held {
             return "held";
         }
-        if self.waited.is_some() {
+        if self.waited.is_some() || self.behind || self.duplicate {
             return "pending";
         }
         match (&self.report, &self.next) {
@@ -102,9 +117,7 @@ pub async fn process<X: HttpClient, C: Clock>(
             report: None,
             next: Next::Retry { task: task.clone(), delay_seconds },
             disable_hook: None,
-            dropped: None,
-            held: false,
-            waited: None,
+            ..Processed::done()
         };
     }
     let Some(hook) = hook else {
@@ -148,7 +161,7 @@ pub async fn process<X: HttpClient, C: Clock>(
             }
         }
     };
-    Processed { report: Some(report), next, disable_hook, dropped: None, held: false, waited: None }
+    Processed { report: Some(report), next, disable_hook, ..Processed::done() }
 }
 
 #[cfg(test)]

@@ -6,10 +6,13 @@
 //! died, `waitUntil` was cut, a record write failed). Retries stay on the queue.
 
 pub use super::fanout::Dispatch;
-use super::ports::{DeliveryQueue, Platform};
-use super::runner::RunOutcome;
+use super::line::LineRequest;
+use super::ports::{Clock, DeliveryQueue, HookGates, Platform};
+use super::runner::{group_by_hook, RunOutcome};
 use super::task::DeliveryTask;
 use crate::app::App;
+use crate::core::hook::Hook;
+use crate::core::Error;
 
 /// First attempts one request makes itself; beyond these a batch's deliveries go to the queue
 /// at once (one send), so a big batch neither holds the invocation nor waits for the guard.
@@ -50,6 +53,35 @@ impl<P: Platform> App<P> {
             }
         }
         self.run_deliveries(&dispatch.hooks, dispatch.tasks).await
+    }
+
+    /// Ordered hooks' deliveries join their hooks' lines (SPEC §11), in the order given; the
+    /// others are returned untouched. `from_ingest`: the caller dispatches a delivery that
+    /// became its line's head itself (and a paused hook's join held); otherwise the line sends
+    /// it through the queue. Returns the other tasks and the ids that wait in a line.
+    pub(crate) async fn join_lines(
+        &self,
+        hooks: &[Hook],
+        tasks: Vec<DeliveryTask>,
+        from_ingest: bool,
+    ) -> Result<(Vec<DeliveryTask>, Vec<String>), Error> {
+        let ordered = |t: &DeliveryTask| hooks.iter().find(|h| h.id == t.hook_id && h.config.ordered);
+        let mut rest = Vec::new();
+        let groups = group_by_hook(tasks, ordered, &mut rest);
+        let mut waiting = Vec::new();
+        let now = self.clock.now_ms();
+        for (hook, list) in groups {
+            let ids: Vec<String> = list.iter().map(|t| t.delivery_id.clone()).collect();
+            let request = LineRequest::Append {
+                tasks: list,
+                held: from_ingest && hook.paused,
+                caller_starts: from_ingest,
+                lease_ms: self.lease_ms(hook),
+            };
+            let answer = self.gates.line(&hook.id, request, now).await?;
+            waiting.extend(ids.into_iter().filter(|id| !answer.go.contains(id)));
+        }
+        Ok((rest, waiting))
     }
 }
 
@@ -127,5 +159,88 @@ mod tests {
         let (status, _) = call(&app, "POST", "/api/events", Some("ingest"), r#"{"event":"PostSignIn"}"#);
         assert_eq!(status, 503);
         assert!(app.take_dispatch().is_none(), "nothing accepted, nothing dispatched");
+    }
+}
+
+#[cfg(test)]
+mod ordered_tests {
+    use crate::api::test_support::{app, call};
+    use crate::delivery::line::LineStore;
+    use crate::delivery::ports::HttpOutcome;
+    use futures_executor::block_on;
+
+    const ORDERED: &str =
+        r#"{"events":["PostSignIn"],"config":{"url":"http://127.0.0.1:9/h","ordered":true}}"#;
+
+    fn answer(status: u16) -> HttpOutcome {
+        HttpOutcome::Response { status, retry_after: None, body: String::new() }
+    }
+
+    #[test]
+    fn an_ordered_hook_attempts_one_at_a_time_and_a_failing_head_holds_the_rest() {
+        let app = app();
+        call(&app, "POST", "/api/hooks", Some("admin"), ORDERED);
+        let batch =
+            r#"[{"event":"PostSignIn","n":1},{"event":"PostSignIn","n":2},{"event":"PostSignIn","n":3}]"#;
+        let (status, body) = call(&app, "POST", "/api/events", Some("ingest"), batch);
+        assert_eq!(status, 202);
+        let ids: Vec<String> =
+            (0..3).map(|i| body[i]["deliveries"][0]["id"].as_str().unwrap().to_string()).collect();
+        {
+            let stored = app.log.deliveries.borrow();
+            let of = |id: &str| stored.iter().find(|d| d.id == id).unwrap().clone();
+            assert!(of(&ids[0]).next_attempt_at.is_some(), "the head is dispatched, its guard set");
+            assert_eq!((of(&ids[1]).status.as_str(), of(&ids[1]).next_attempt_at), ("pending", None));
+        }
+        let dispatch = app.take_dispatch().unwrap();
+        assert_eq!(dispatch.tasks.len(), 1, "only the head starts now");
+        app.http.script(vec![answer(500)]);
+        block_on(app.dispatch(dispatch));
+        assert!(app.gates.sent.borrow().is_empty(), "the failed head holds the others");
+        let retry = app.queue.sent.borrow()[0].0.clone();
+        assert_eq!((retry.delivery_id.as_str(), retry.attempt), (ids[0].as_str(), 2));
+
+        // The second delivery shows up on its own (a guard, a duplicate): it still waits.
+        let second = app.gates.lines.borrow()[&retry.hook_id].task(&ids[1]).unwrap();
+        let out = block_on(app.run_deliveries(&app.tenants.hooks_of("default"), vec![second]));
+        assert_eq!(out.results[0].1.status(), "pending");
+        assert_eq!(app.http.sent().len(), 1, "not attempted");
+
+        // The head's retry succeeds: the line sends the next one, and so on, in order.
+        app.http.script(vec![answer(204); 3]);
+        block_on(app.run_deliveries(&app.tenants.hooks_of("default"), vec![retry]));
+        for expected in &ids[1..] {
+            let next = app.gates.sent.borrow_mut().remove(0);
+            assert_eq!(&next.delivery_id, expected);
+            block_on(app.run_deliveries(&app.tenants.hooks_of("default"), vec![next]));
+        }
+        let bodies: Vec<String> =
+            app.http.sent().iter().map(|r| String::from_utf8_lossy(&r.body).to_string()).collect();
+        let order: Vec<usize> = bodies
+            .iter()
+            .map(|b| {
+                if b.contains("\"n\":1") {
+                    1
+                } else if b.contains("\"n\":2") {
+                    2
+                } else {
+                    3
+                }
+            })
+            .collect();
+        assert_eq!(order, [1, 1, 2, 3], "the head twice, then the rest in ingest order");
+        assert!(app.log.deliveries.borrow().iter().all(|d| d.status == "succeeded"));
+    }
+
+    #[test]
+    fn turning_ordering_off_sends_what_waits_in_the_line() {
+        let app = app();
+        let (_, hook) = call(&app, "POST", "/api/hooks", Some("admin"), ORDERED);
+        let id = hook["id"].as_str().unwrap();
+        let batch = r#"[{"event":"PostSignIn"},{"event":"PostSignIn"},{"event":"PostSignIn"}]"#;
+        call(&app, "POST", "/api/events", Some("ingest"), batch);
+        let patch = r#"{"config":{"url":"http://127.0.0.1:9/h"}}"#;
+        assert_eq!(call(&app, "PATCH", &format!("/api/hooks/{id}"), Some("admin"), patch).0, 200);
+        assert_eq!(app.gates.sent.borrow().len(), 2, "the two behind the head go to the queue");
     }
 }

@@ -7,6 +7,7 @@ pub mod consumer;
 pub mod dispatch;
 pub mod fanout;
 pub mod gate;
+pub mod line;
 pub mod operational;
 pub mod ports;
 pub mod record;

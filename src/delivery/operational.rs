@@ -178,9 +178,7 @@ mod tests {
             report: report(verdict, error),
             next: Next::Done,
             disable_hook: None,
-            dropped: None,
-            held: false,
-            waited: None,
+            ..Processed::done()
         }
     }
 

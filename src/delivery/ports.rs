@@ -2,6 +2,7 @@
 //! them over KV, Queues, Durable Objects and `fetch` (`platform/`); tests use in-memory fakes.
 
 use super::gate::{GateRequest, Grant};
+use super::line::{LineAnswer, LineRequest};
 use super::task::DeliveryTask;
 use crate::core::tenant::{Tenant, TenantSummary};
 use crate::core::Result;
@@ -53,6 +54,8 @@ pub trait IdempotencyStore {
 pub trait HookGates {
     async fn acquire(&self, hook_id: &str, request: &GateRequest, now_ms: i64) -> Result<Grant>;
     async fn release(&self, hook_id: &str, request: &GateRequest) -> Result<()>;
+    /// An ordered hook's line (`delivery::line`), kept by the same object.
+    async fn line(&self, hook_id: &str, request: LineRequest, now_ms: i64) -> Result<LineAnswer>;
 }
 
 pub trait Clock {

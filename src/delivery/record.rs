@@ -44,6 +44,12 @@ pub fn records(
         let status = if task.attempt <= 1 { "pending" } else { "retrying" };
         return (Some(delivery(status, task.attempt.saturating_sub(1), Some(due_at), None)), None);
     }
+    if out.duplicate {
+        return (None, None);
+    }
+    if out.behind {
+        return (Some(behind(task, now_ms)), None);
+    }
     if out.held {
         // Not attempted: the attempts made so far stand; released by `resume`.
         return (Some(delivery("held", task.attempt.saturating_sub(1), None, None)), None);
@@ -85,6 +91,13 @@ pub fn planned(task: &DeliveryTask, guard_until_ms: i64, now_ms: i64, held: bool
     state(task, status, 0, next_attempt_at, None, now_ms)
 }
 
+/// An ordered hook's delivery waiting in its line behind the head: not due at any time of its
+/// own (no guard resends it; the line sends it when its turn comes).
+pub fn behind(task: &DeliveryTask, now_ms: i64) -> DeliveryRecord {
+    let status = if task.attempt <= 1 { "pending" } else { "retrying" };
+    state(task, status, task.attempt.saturating_sub(1), None, None, now_ms)
+}
+
 /// Whether this step used up the delivery's last automatic attempt and failed (the moment
 /// auto-disable is considered).
 pub fn exhausted(task: &DeliveryTask, out: &Processed) -> bool {
@@ -121,9 +134,7 @@ mod tests {
             report: Some(report(Verdict::Succeeded, Some(200))),
             next: Next::Done,
             disable_hook: None,
-            dropped: None,
-            held: false,
-            waited: None,
+            ..Processed::done()
         };
         let (d, a) = records(&task, &out, 5_000);
         let (d, a) = (d.unwrap(), a.unwrap());
@@ -140,9 +151,7 @@ mod tests {
             report: Some(report(Verdict::Failed(FailureKind::Other), Some(500))),
             next: Next::Retry { task: task.next_attempt(), delay_seconds: 5 },
             disable_hook: None,
-            dropped: None,
-            held: false,
-            waited: None,
+            ..Processed::done()
         };
         let (d, a) = records(&task, &out, 5_000);
         assert_eq!(d.as_ref().unwrap().status, "retrying");
@@ -158,9 +167,7 @@ mod tests {
             report: Some(report(Verdict::Failed(FailureKind::Other), Some(500))),
             next: Next::Done,
             disable_hook: None,
-            dropped: None,
-            held: false,
-            waited: None,
+            ..Processed::done()
         };
         assert_eq!(records(&task, &out, 0).0.unwrap().status, "failed");
         assert!(exhausted(&task, &out));
@@ -171,18 +178,23 @@ mod tests {
     #[test]
     fn a_dropped_task_records_a_failed_delivery_without_an_attempt() {
         let task = task_for(&hook_for("http://x"), 3);
-        let out = Processed {
-            report: None,
-            next: Next::Done,
-            disable_hook: None,
-            dropped: Some("hook deleted"),
-            held: false,
-            waited: None,
-        };
+        let out = Processed { dropped: Some("hook deleted"), ..Processed::done() };
         let (d, a) = records(&task, &out, 0);
         let d = d.unwrap();
         assert_eq!((d.status, d.attempts), ("failed", 2));
         assert!(d.last_error.unwrap().contains("hook deleted"));
         assert!(a.is_none());
+    }
+
+    #[test]
+    fn waiting_behind_an_ordered_head_is_recorded_without_a_due_time_and_a_duplicate_not_at_all() {
+        let task = task_for(&hook_for("http://x"), 1);
+        let (d, a) = records(&task, &Processed::behind(), 7);
+        let d = d.unwrap();
+        assert_eq!((d.status, d.attempts, d.next_attempt_at), ("pending", 0, None), "no guard resends it");
+        assert!(a.is_none());
+        let later = task_for(&hook_for("http://x"), 3);
+        assert_eq!(records(&later, &Processed::behind(), 7).0.unwrap().status, "retrying");
+        assert_eq!(records(&task, &Processed::duplicate(), 7), (None, None));
     }
 }

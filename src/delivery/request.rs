@@ -78,6 +78,7 @@ mod tests {
                 timeout_ms: None,
                 rate_limit: None,
                 max_in_flight: None,
+                ordered: false,
             },
             signing_key: "foo".into(),
             retired_keys: vec![],

@@ -4,6 +4,7 @@
 
 use super::consumer::{self, Next, Processed};
 use super::gate::{GateRequest, Grant, Limits};
+use super::line::{LineReport, LineRequest, Outcome};
 use super::ports::{Clock, DeliveryLog, DeliveryQueue, HookGates, Platform, TenantStore};
 use super::record::{exhausted, records};
 use super::task::DeliveryTask;
@@ -18,8 +19,12 @@ use futures_util::stream::{self, StreamExt};
 /// or a delivery-bucket write needs one.
 pub const CONCURRENCY: usize = 5;
 
-/// How long past its timeout an attempt that never reported back keeps its gate slot.
+/// How long past its timeout an attempt that never reported back keeps its gate slot (or its
+/// ordered hook's turn).
 const LEASE_MARGIN_MS: i64 = 5_000;
+
+/// How long an ordered hook's deliveries wait when its line cannot be asked.
+const LINE_UNAVAILABLE_WAIT_S: u32 = 5;
 
 pub struct RunOutcome {
     pub results: Vec<(DeliveryTask, Processed)>,
@@ -44,6 +49,7 @@ impl<P: Platform> App<P> {
     }
 
     pub async fn run_deliveries(&self, hooks: &[Hook], tasks: Vec<DeliveryTask>) -> RunOutcome {
+        let (tasks, in_line, started) = self.through_lines(hooks, tasks).await;
         let (tasks, waiting, granted) = self.through_gates(hooks, tasks).await;
         let mut results: Vec<(DeliveryTask, Processed)> = stream::iter(tasks)
             .map(|task| async move {
@@ -64,6 +70,7 @@ impl<P: Platform> App<P> {
             }
         }
         results.extend(waiting);
+        results.extend(in_line);
 
         let now = self.clock.now_ms();
         let (mut deliveries, mut attempts) = (Vec::new(), Vec::new());
@@ -85,6 +92,9 @@ impl<P: Platform> App<P> {
             })
             .collect();
         let retries_lost = if retries.is_empty() { None } else { self.queue.enqueue(&retries).await.err() };
+        if !started.is_empty() {
+            self.report_to_lines(&results, &started, now).await;
+        }
 
         let mut to_disable: Vec<operational::Disable> = Vec::new();
         for (task, out) in &results {
@@ -102,6 +112,86 @@ impl<P: Platform> App<P> {
         }
         self.emit(&happened, hooks, now).await;
         RunOutcome { results, retries_lost }
+    }
+
+    /// Asks the line of each ordered hook (SPEC §11) which of its tasks may start: only its
+    /// head. The others wait in the line (recorded, nothing queued) or are duplicates of
+    /// finished deliveries. Returns the tasks to run, the waiting ones, and the started ids.
+    async fn through_lines(
+        &self,
+        hooks: &[Hook],
+        tasks: Vec<DeliveryTask>,
+    ) -> (Vec<DeliveryTask>, Vec<(DeliveryTask, Processed)>, Vec<String>) {
+        let ordered = |t: &DeliveryTask| {
+            hooks.iter().find(|h| h.id == t.hook_id && h.tenant_id == t.tenant && h.config.ordered)
+        };
+        if !tasks.iter().any(|t| ordered(t).is_some()) {
+            return (tasks, Vec::new(), Vec::new());
+        }
+        let now = self.clock.now_ms();
+        let (mut go, mut in_line, mut started) = (Vec::new(), Vec::new(), Vec::new());
+        for (hook, list) in group_by_hook(tasks, ordered, &mut go) {
+            let request = LineRequest::Begin { tasks: list.clone(), lease_ms: self.lease_ms(hook) };
+            let answer = match self.gates.line(&hook.id, request, now).await {
+                Ok(answer) => answer,
+                Err(err) => {
+                    log_error(&format!("line of {} unavailable, its deliveries wait: {err}", hook.id));
+                    for task in list {
+                        let due_at = now + LINE_UNAVAILABLE_WAIT_S as i64 * 1000;
+                        in_line
+                            .push((task.clone(), Processed::waiting(&task, LINE_UNAVAILABLE_WAIT_S, due_at)));
+                    }
+                    continue;
+                }
+            };
+            for task in list {
+                if answer.go.contains(&task.delivery_id) {
+                    started.push(task.delivery_id.clone());
+                    go.push(task);
+                } else if answer.stale.contains(&task.delivery_id) {
+                    in_line.push((task, Processed::duplicate()));
+                } else {
+                    in_line.push((task, Processed::behind()));
+                }
+            }
+        }
+        (go, in_line, started)
+    }
+
+    /// Tells each ordered hook's line what became of its head: done (the next one goes),
+    /// due again (it keeps the others waiting), or held by a pause. One call per hook.
+    async fn report_to_lines(&self, results: &[(DeliveryTask, Processed)], started: &[String], now: i64) {
+        let mut by_hook: Vec<(String, Vec<LineReport>)> = Vec::new();
+        for (task, out) in results.iter().filter(|(t, _)| started.contains(&t.delivery_id)) {
+            let outcome = if out.held {
+                Outcome::Held
+            } else {
+                match &out.next {
+                    Next::Retry { task: next, delay_seconds } => {
+                        let due_at =
+                            out.waited.or(next.not_before_ms).unwrap_or(now + *delay_seconds as i64 * 1000);
+                        Outcome::Again { task: next.clone(), due_at }
+                    }
+                    Next::Done => Outcome::Done { attempt: task.attempt },
+                }
+            };
+            let report = LineReport { delivery_id: task.delivery_id.clone(), outcome };
+            match by_hook.iter_mut().find(|(h, _)| *h == task.hook_id) {
+                Some((_, list)) => list.push(report),
+                None => by_hook.push((task.hook_id.clone(), vec![report])),
+            }
+        }
+        for (hook_id, reports) in by_hook {
+            // If this is lost, the line sends its head again after the deadline.
+            if let Err(err) = self.gates.line(&hook_id, LineRequest::Report { reports }, now).await {
+                log_error(&format!("could not report to the line of {hook_id}: {err}"));
+            }
+        }
+    }
+
+    /// How long an attempt to the hook may take before its slot or turn is given up.
+    pub(crate) fn lease_ms(&self, hook: &Hook) -> i64 {
+        hook.config.timeout_ms.unwrap_or(self.config.delivery_timeout_ms) as i64 + LEASE_MARGIN_MS
     }
 
     /// Asks the gate of each hook with limits (SPEC §11) which of its tasks may start now.
@@ -123,24 +213,14 @@ impl<P: Platform> App<P> {
         }
         let now = self.clock.now_ms();
         let (mut go, mut waiting, mut granted) = (Vec::new(), Vec::new(), Vec::new());
-        let mut groups: Vec<(&Hook, Vec<DeliveryTask>)> = Vec::new();
-        for task in tasks {
-            match gated(&task) {
-                None => go.push(task),
-                Some(hook) => match groups.iter_mut().find(|(h, _)| h.id == hook.id) {
-                    Some((_, list)) => list.push(task),
-                    None => groups.push((hook, vec![task])),
-                },
-            }
-        }
+        let groups = group_by_hook(tasks, gated, &mut go);
         for (hook, list) in groups {
             let limits = Limits {
                 per_second: hook.config.rate_limit.map(|r| r.per_second),
                 max_in_flight: hook.config.max_in_flight,
             };
-            let timeout = hook.config.timeout_ms.unwrap_or(self.config.delivery_timeout_ms) as i64;
             let ids: Vec<String> = list.iter().map(|t| t.delivery_id.clone()).collect();
-            let request = GateRequest::Acquire { ids, limits, lease_ms: timeout + LEASE_MARGIN_MS };
+            let request = GateRequest::Acquire { ids, limits, lease_ms: self.lease_ms(hook) };
             let grant = self.gates.acquire(&hook.id, &request, now).await.unwrap_or_else(|err| {
                 log_error(&format!("gate of {} unavailable, its deliveries wait: {err}", hook.id));
                 Grant { granted: Vec::new(), retry_in_ms: Some(1000) }
@@ -195,6 +275,25 @@ impl<P: Platform> App<P> {
     }
 }
 
+/// Tasks of the hooks `pick` selects, grouped by hook in their order; the others go to `rest`.
+pub(crate) fn group_by_hook<'h>(
+    tasks: Vec<DeliveryTask>,
+    pick: impl Fn(&DeliveryTask) -> Option<&'h Hook>,
+    rest: &mut Vec<DeliveryTask>,
+) -> Vec<(&'h Hook, Vec<DeliveryTask>)> {
+    let mut groups: Vec<(&Hook, Vec<DeliveryTask>)> = Vec::new();
+    for task in tasks {
+        match pick(&task) {
+            None => rest.push(task),
+            Some(hook) => match groups.iter_mut().find(|(h, _)| h.id == hook.id) {
+                Some((_, list)) => list.push(task),
+                None => groups.push((hook, vec![task])),
+            },
+        }
+    }
+    groups
+}
+
 pub(crate) fn log_error(message: &str) {
     #[cfg(target_arch = "wasm32")]
     worker::console_error!("{message}");
@@ -226,7 +325,7 @@ mod tests {
         assert_eq!(app.log.deliveries.borrow().len(), 2);
         assert_eq!(app.queue.sent.borrow().len(), 2);
         assert!(app.queue.sent.borrow().iter().all(|(t, _)| t.attempt == 2));
-        assert!(app.gates.0.borrow().is_empty(), "a hook without limits never asks a gate");
+        assert!(app.gates.gates.borrow().is_empty(), "a hook without limits never asks a gate");
     }
 
     #[test]
@@ -315,6 +414,6 @@ mod tests {
             .all(|d| d.attempts == 0 && d.next_attempt_at.is_some()));
         assert!(app.log.attempts.borrow().len() == 1, "waiting is not an attempt");
         // The gate's slot was released after the attempt; the second still waits for the next second.
-        assert!(app.gates.0.borrow().contains_key(&hook.id));
+        assert!(app.gates.gates.borrow().contains_key(&hook.id));
     }
 }

@@ -58,9 +58,9 @@ pub struct DeliveryBucket {
 
 /// A result row, read positionally: deserialising through serde per row type would add
 /// more to the wasm than these few accessors.
-type Row = Vec<SqlStorageValue>;
+pub(super) type Row = Vec<SqlStorageValue>;
 
-fn col_int(row: &Row, k: usize) -> Option<i64> {
+pub(super) fn col_int(row: &Row, k: usize) -> Option<i64> {
     match row.get(k) {
         Some(SqlStorageValue::Integer(n)) => Some(*n),
         Some(SqlStorageValue::Float(f)) => Some(*f as i64),
@@ -69,7 +69,7 @@ fn col_int(row: &Row, k: usize) -> Option<i64> {
     }
 }
 
-fn col_text(row: &Row, k: usize) -> Option<String> {
+pub(super) fn col_text(row: &Row, k: usize) -> Option<String> {
     match row.get(k) {
         Some(SqlStorageValue::String(s)) => Some(s.clone()),
         _ => None,
@@ -109,19 +109,19 @@ fn attempt_row(row: &Row, c: &Compact) -> AttemptRow {
     }
 }
 
-fn int(n: i64) -> SqlStorageValue {
+pub(super) fn int(n: i64) -> SqlStorageValue {
     SqlStorageValue::Integer(n)
 }
 
-fn opt_int(n: Option<i64>) -> SqlStorageValue {
+pub(super) fn opt_int(n: Option<i64>) -> SqlStorageValue {
     n.map_or(SqlStorageValue::Null, int)
 }
 
-fn text(s: &str) -> SqlStorageValue {
+pub(super) fn text(s: &str) -> SqlStorageValue {
     SqlStorageValue::String(s.to_string())
 }
 
-fn opt_text(s: Option<&str>) -> SqlStorageValue {
+pub(super) fn opt_text(s: Option<&str>) -> SqlStorageValue {
     s.map_or(SqlStorageValue::Null, text)
 }
 

@@ -127,6 +127,7 @@ fn hook_config_input() -> Value {
             "timeoutMs": nullable(int_range(*TIMEOUT_RANGE_MS.start(), *TIMEOUT_RANGE_MS.end())),
             "rateLimit": nullable(rate_limit()),
             "maxInFlight": nullable(json!({ "description": "At most this many attempts to the hook at once, across every invocation; the others wait (no retry used).", "type": "integer", "minimum": MAX_IN_FLIGHT.start(), "maximum": MAX_IN_FLIGHT.end() })),
+            "ordered": nullable(json!({ "description": "Attempt deliveries one at a time in ingest order: a retrying delivery holds those behind it until it succeeds, exhausts its retries or is dropped (head-of-line blocking). Ingest order: one request's events in array order; between concurrent requests, the order in which they reached the hook's line, before their 202. A retried or recovered delivery joins the end of the line.", "type": "boolean" })),
         }
     })
 }
@@ -150,8 +151,9 @@ fn hook_config() -> Value {
             "timeoutMs": int_range(*TIMEOUT_RANGE_MS.start(), *TIMEOUT_RANGE_MS.end()),
             "rateLimit": strict(json!({ "perSecond": int_range(*RATE_PER_SECOND.start(), *RATE_PER_SECOND.end()) }), &[]),
             "maxInFlight": int_range(*MAX_IN_FLIGHT.start(), *MAX_IN_FLIGHT.end()),
+            "ordered": { "type": "boolean", "description": "Present (true) only for an ordered hook." },
         }),
-        &["headers", "retries", "timeoutMs", "rateLimit", "maxInFlight"],
+        &["headers", "retries", "timeoutMs", "rateLimit", "maxInFlight", "ordered"],
     )
 }
 
