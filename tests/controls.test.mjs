@@ -1,5 +1,5 @@
-// Delivery controls (SPEC §11), as far as built: pause and resume. A paused hook's new and due
-// deliveries are held — not attempted, no retry used, never lost — and resume sends them.
+// Delivery controls (SPEC §11): pause and resume, rate limit, max in flight, ordered hooks, and
+// operational events.
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { startWorker } from "./support/worker.mjs";
@@ -239,9 +239,114 @@ describe("rate limit and max in flight", () => {
       [{ rateLimit: { perSecond: 1001 } }, "config.rateLimit.perSecond"],
       [{ maxInFlight: 0 }, "config.maxInFlight"],
       [{ maxInFlight: 101 }, "config.maxInFlight"],
+      [{ ordered: "yes" }, "config.ordered"],
+      [{ ordered: 1 }, "config.ordered"],
     ]) {
       const res = await w.admin("POST", "/api/hooks", { events: ["Scope.Created"], config: { url: rx.url("/x"), ...config } });
       assert.deepEqual([res.status, res.json.code, res.json.details[0].path], [400, "guard.invalid_input", path]);
     }
+  });
+});
+
+describe("ordered hooks", () => {
+  let w;
+  let rx;
+  before(async () => {
+    rx = await startReceiver();
+    // Three attempts per delivery, a second apart.
+    w = await startWorker({ vars: { RETRY_SCHEDULE: "1,1" } });
+  });
+  after(async () => {
+    await w?.stop();
+    await rx?.stop();
+  });
+
+  async function orderedHook(path, event) {
+    const res = await w.admin("POST", "/api/hooks", { events: [event], config: { url: rx.url(path), ordered: true } });
+    assert.equal(res.status, 201, res.text);
+    assert.equal(res.json.config.ordered, true);
+    return res.json;
+  }
+  const arrivals = (path) => rx.received(path).map((r) => JSON.parse(r.body).n);
+  const delivery = async (id) => (await w.admin("GET", `/api/deliveries/${id}`)).json;
+  const settled = (id) => until(`${id} to settle`, async () => {
+    const d = await delivery(id);
+    return ["succeeded", "failed"].includes(d.status) ? d : undefined;
+  }, 30_000);
+
+  test("a retrying head holds the rest; they arrive one at a time in ingest order (batch in array order)", { timeout: 60_000 }, async () => {
+    rx.behave("/ordered", { status: 500 }, { status: 500 }, { status: 204, delayMs: 100 });
+    await orderedHook("/ordered", "Role.Created");
+    const batch = await w.ingest([0, 1, 2].map((n) => ({ event: "Role.Created", n })));
+    assert.equal(batch.status, 202);
+    const ids = batch.json.map((e) => e.deliveries[0].id);
+    for (let n = 3; n < 6; n++) {
+      const res = await w.ingest({ event: "Role.Created", n });
+      assert.equal(res.status, 202);
+      ids.push(res.json.deliveries[0].id);
+    }
+    await sleep(1200);
+    assert.deepEqual(arrivals("/ordered"), [0, 0], "only the head, retrying, while the others wait");
+    const waiting = await delivery(ids[1]);
+    assert.deepEqual([waiting.status, waiting.attempts.length], ["pending", 0], "waiting is not an attempt");
+    await rx.waitFor("/ordered", 8, 30_000);
+    for (const id of ids) await settled(id);
+    await sleep(500);
+    assert.deepEqual(arrivals("/ordered"), [0, 0, 0, 1, 2, 3, 4, 5], "the head three times, then in ingest order, each once");
+    assert.equal(rx.maxConcurrent("/ordered"), 1, "one at a time");
+    const attempts = await Promise.all(ids.map(async (id) => (await delivery(id)).attempts.length));
+    assert.deepEqual(attempts, [3, 1, 1, 1, 1, 1], "waiting used no retry");
+  });
+
+  test("a head that exhausts its retries lets the next go; a retried delivery joins the end of the line", { timeout: 60_000 }, async () => {
+    rx.behave("/ordered-dead", { status: 500 }, { status: 500 }, { status: 500 }, { status: 204, delayMs: 400 });
+    const hook = await orderedHook("/ordered-dead", "Role.Deleted");
+    const ids = [];
+    for (let n = 0; n < 3; n++) ids.push((await w.ingest({ event: "Role.Deleted", n })).json.deliveries[0].id);
+    const dead = await settled(ids[0]);
+    assert.equal(dead.status, "failed");
+    for (const id of ids.slice(1)) {
+      const d = await settled(id);
+      assert.equal(d.status, "succeeded", JSON.stringify(d));
+    }
+    assert.deepEqual(arrivals("/ordered-dead"), [0, 0, 0, 1, 2]);
+    // Two new events join the line, then the dead letter is retried: it goes after them.
+    for (let n = 3; n < 5; n++) ids.push((await w.ingest({ event: "Role.Deleted", n })).json.deliveries[0].id);
+    const retry = await w.admin("POST", `/api/deliveries/${ids[0]}/retry`);
+    assert.equal(retry.status, 202, retry.text);
+    await rx.waitFor("/ordered-dead", 8, 30_000);
+    assert.deepEqual(arrivals("/ordered-dead"), [0, 0, 0, 1, 2, 3, 4, 0]);
+    await until("the retried dead letter to be recorded", async () => (await delivery(ids[0])).status === "succeeded");
+    assert.equal(rx.maxConcurrent("/ordered-dead"), 1);
+    assert.equal((await w.admin("GET", `/api/hooks/${hook.id}/deliveries?status=pending`)).json.length, 0);
+  });
+
+  test("paused: nothing arrives; resumed: each arrives once, in ingest order", { timeout: 60_000 }, async () => {
+    rx.behave("/ordered-paused", { status: 204, delayMs: 50 });
+    const hook = await orderedHook("/ordered-paused", "Organization.Created");
+    await w.admin("POST", `/api/hooks/${hook.id}/pause`);
+    const ids = [];
+    for (let n = 0; n < 6; n++) ids.push((await w.ingest({ event: "Organization.Created", n })).json.deliveries[0].id);
+    await sleep(1500);
+    assert.equal(rx.received("/ordered-paused").length, 0, "nothing while paused");
+    assert.equal((await w.admin("GET", `/api/hooks/${hook.id}/deliveries?status=held`)).json.length, 6);
+    assert.equal((await w.admin("POST", `/api/hooks/${hook.id}/resume`)).status, 200);
+    await rx.waitFor("/ordered-paused", 6, 30_000);
+    for (const id of ids) assert.equal((await settled(id)).status, "succeeded");
+    await sleep(500);
+    assert.deepEqual(arrivals("/ordered-paused"), [0, 1, 2, 3, 4, 5]);
+    assert.equal(rx.maxConcurrent("/ordered-paused"), 1);
+  });
+
+  test("turning ordering off releases what waits behind a failing head at once", { timeout: 60_000 }, async () => {
+    rx.behave("/ordered-off", { status: 500 }, { status: 500 }, { status: 204 });
+    const hook = await orderedHook("/ordered-off", "Organization.Deleted");
+    for (let n = 0; n < 3; n++) await w.ingest({ event: "Organization.Deleted", n });
+    await rx.waitFor("/ordered-off", 1);
+    const patch = await w.admin("PATCH", `/api/hooks/${hook.id}`, { config: { url: rx.url("/ordered-off") } });
+    assert.equal(patch.status, 200, patch.text);
+    assert.equal(patch.json.config.ordered, undefined);
+    await rx.waitFor("/ordered-off", 5, 30_000);
+    assert.deepEqual([...new Set(arrivals("/ordered-off"))].sort(), [0, 1, 2], "everything arrives");
   });
 });

@@ -30,9 +30,10 @@ pub const REMEMBER_FINISHED_MS: i64 = 86_400_000;
 /// start a new line that nothing would ever report to.
 pub const CLOSED_FOR_MS: i64 = 120_000;
 
-/// What a line is asked (one JSON POST each, beside the gate's own requests).
+/// What a line is asked (one JSON POST each, beside the gate's own requests). Externally
+/// tagged: an internally tagged enum buffers its fields, which a task's raw payload refuses.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum LineRequest {
     /// New deliveries join the end, in this order. `held`: the hook is paused. `caller_starts`:
     /// the caller attempts a new head itself (ingest's dispatch); otherwise the line sends it.
@@ -55,7 +56,7 @@ pub struct LineReport {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Outcome {
     /// Succeeded, failed for good, or dropped: the next one may go.
     Done { attempt: u32 },
@@ -426,6 +427,34 @@ mod tests {
             gap = fx.alarm.unwrap() - due;
         }
         assert_eq!(gap, MAX_RESEND_MS, "capped");
+    }
+
+    #[test]
+    fn requests_survive_the_trip_to_the_object_with_payloads_untouched() {
+        let t = task("a", 2);
+        let requests = [
+            LineRequest::Append { tasks: vec![t.clone()], held: false, caller_starts: true, lease_ms: 5 },
+            LineRequest::Begin { tasks: vec![t.clone()], lease_ms: 5 },
+            LineRequest::Report {
+                reports: vec![LineReport {
+                    delivery_id: "a".into(),
+                    outcome: Outcome::Again { task: t.clone(), due_at: 9 },
+                }],
+            },
+            LineRequest::Flush,
+        ];
+        for request in requests {
+            let json = serde_json::to_string(&request).unwrap();
+            let back: LineRequest = serde_json::from_str(&json).expect(&json);
+            assert_eq!(serde_json::to_string(&back).unwrap(), json);
+            assert!(
+                serde_json::from_str::<super::super::gate::GateRequest>(&json).is_err(),
+                "never mistaken for a gate request"
+            );
+        }
+        let append =
+            LineRequest::Append { tasks: vec![t.clone()], held: false, caller_starts: true, lease_ms: 5 };
+        assert!(serde_json::to_string(&append).unwrap().contains(t.payload.get()), "the payload as it was");
     }
 
     #[test]

@@ -15,7 +15,6 @@ use crate::delivery::gate::{Gate, GateRequest, Grant};
 use crate::delivery::line::{self, Effects, Head, LineAnswer, LineRequest, LineStore};
 use crate::delivery::ports::{DeliveryQueue, HookGates};
 use crate::delivery::task::DeliveryTask;
-use serde::Deserialize;
 use std::cell::{Cell, RefCell};
 use worker::{
     durable_object, DurableObject, Env, ObjectNamespace, Request, Response, SqlStorageValue, State,
@@ -46,11 +45,17 @@ impl HookGates for GateClient {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
 enum HookRequest {
     Gate(GateRequest),
     Line(LineRequest),
+}
+
+impl HookRequest {
+    /// A gate request first (the hot one), else a line's. Not a serde `untagged` enum: that
+    /// buffers its input, which a task's raw payload refuses.
+    fn parse(text: &str) -> serde_json::Result<Self> {
+        serde_json::from_str(text).map(Self::Gate).or_else(|_| serde_json::from_str(text).map(Self::Line))
+    }
 }
 
 const SCHEMA: &str = "\
@@ -74,7 +79,7 @@ impl DurableObject for HookGate {
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
         let now = worker::Date::now().as_millis() as i64;
-        match serde_json::from_str::<HookRequest>(&req.text().await?)? {
+        match HookRequest::parse(&req.text().await?)? {
             HookRequest::Gate(GateRequest::Acquire { ids, limits, lease_ms }) => {
                 Response::from_json(&self.gate.borrow_mut().acquire(&ids, limits, lease_ms, now))
             }
