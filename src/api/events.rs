@@ -187,7 +187,7 @@ impl<P: Platform> App<P> {
         planned: &[(&Event, Vec<DeliveryTask>)],
     ) -> Result<Vec<Value>, Error> {
         let all: Vec<DeliveryTask> = planned.iter().flat_map(|(_, t)| t.iter().cloned()).collect();
-        let run = self.run_deliveries(hooks, all).await;
+        let run = self.run_deliveries_alone(hooks, all).await;
         if let Some(err) = run.retries_lost {
             // The first attempts happened, but failed ones could not be scheduled again.
             return Err(err);

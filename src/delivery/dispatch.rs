@@ -206,14 +206,12 @@ mod ordered_tests {
         assert_eq!(out.results[0].1.status(), "pending");
         assert_eq!(app.http.sent().len(), 1, "not attempted");
 
-        // The head's retry succeeds: the line sends the next one, and so on, in order.
+        // The head's retry succeeds: the line hands the next one to this invocation, and so on.
         app.http.script(vec![answer(204); 3]);
-        block_on(app.run_deliveries(&app.tenants.hooks_of("default"), vec![retry]));
-        for expected in &ids[1..] {
-            let next = app.gates.sent.borrow_mut().remove(0);
-            assert_eq!(&next.delivery_id, expected);
-            block_on(app.run_deliveries(&app.tenants.hooks_of("default"), vec![next]));
-        }
+        let out = block_on(app.run_deliveries(&app.tenants.hooks_of("default"), vec![retry]));
+        let ran: Vec<&str> = out.results.iter().map(|(t, _)| t.delivery_id.as_str()).collect();
+        assert_eq!(ran, [&ids[0], &ids[1], &ids[2]], "chained in ingest order");
+        assert!(app.gates.sent.borrow().is_empty(), "no queue hop between them");
         let bodies: Vec<String> =
             app.http.sent().iter().map(|r| String::from_utf8_lossy(&r.body).to_string()).collect();
         let order: Vec<usize> = bodies
@@ -230,6 +228,40 @@ mod ordered_tests {
             .collect();
         assert_eq!(order, [1, 1, 2, 3], "the head twice, then the rest in ingest order");
         assert!(app.log.deliveries.borrow().iter().all(|d| d.status == "succeeded"));
+    }
+
+    #[test]
+    fn a_synced_ingest_behind_an_ordered_head_answers_pending_and_runs_nothing_else() {
+        let app = app();
+        call(&app, "POST", "/api/hooks", Some("admin"), ORDERED);
+        call(&app, "POST", "/api/events", Some("ingest"), r#"{"event":"PostSignIn"}"#);
+        let head = app.take_dispatch().unwrap();
+        let (status, body) =
+            call(&app, "POST", "/api/events?wait=true", Some("ingest"), r#"{"event":"PostSignIn"}"#);
+        assert_eq!(status, 200);
+        assert_eq!(body["deliveries"][0]["status"], "pending", "it waits its turn");
+        assert!(app.http.sent().is_empty());
+        app.http.script(vec![answer(204); 2]);
+        let out = block_on(app.dispatch(head));
+        assert_eq!(out.results.len(), 2, "the head, then the synced one chained behind it");
+        assert_eq!(app.http.sent().len(), 2);
+    }
+
+    #[test]
+    fn a_chain_stops_after_its_budget_and_the_line_queues_the_next_head() {
+        let app = app();
+        call(&app, "POST", "/api/hooks", Some("admin"), ORDERED);
+        let n = super::super::runner::MAX_CHAINED + 3;
+        let batch = format!("[{}]", vec![r#"{"event":"PostSignIn"}"#; n].join(","));
+        assert_eq!(call(&app, "POST", "/api/events", Some("ingest"), &batch).0, 202);
+        app.http.script(vec![answer(204); n]);
+        block_on(app.dispatch(app.take_dispatch().unwrap()));
+        assert_eq!(
+            app.http.sent().len(),
+            super::super::runner::MAX_CHAINED + 1,
+            "the head and the chained rounds"
+        );
+        assert_eq!(app.gates.sent.borrow().len(), 1, "then the line queues the next head itself");
     }
 
     #[test]

@@ -40,8 +40,13 @@ pub enum LineRequest {
     Append { tasks: Vec<DeliveryTask>, held: bool, caller_starts: bool, lease_ms: i64 },
     /// May these attempts start? Only the head may; unknown deliveries join the end first.
     Begin { tasks: Vec<DeliveryTask>, lease_ms: i64 },
-    /// What became of attempts that were allowed to start.
-    Report { reports: Vec<LineReport> },
+    /// What became of attempts that were allowed to start. `continue_lease_ms`: the caller
+    /// attempts the next head itself (answered in `next`) instead of the line queueing it.
+    Report {
+        reports: Vec<LineReport>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        continue_lease_ms: Option<i64>,
+    },
     /// The hook is no longer ordered (or is deleted): everything behind the head goes out
     /// through the queue at once, the line is forgotten, and for `CLOSED_FOR_MS` every
     /// delivery may start.
@@ -67,13 +72,16 @@ pub enum Outcome {
 }
 
 /// The line's answer: which of the asked deliveries may start now, which wait behind the head,
-/// and which are duplicates of finished ones (nothing to do).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// and which are duplicates of finished ones (nothing to do); after a report, the next head
+/// for a caller that continues.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LineAnswer {
     pub go: Vec<String>,
     pub wait: Vec<String>,
     pub stale: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub next: Vec<DeliveryTask>,
 }
 
 /// The head's state: when the line sends it again unless it hears from it.
@@ -166,7 +174,8 @@ pub fn handle<S: LineStore>(store: &mut S, request: LineRequest, now_ms: i64) ->
                 }
             }
         }
-        LineRequest::Report { reports } => {
+        LineRequest::Report { reports, continue_lease_ms } => {
+            let start = continue_lease_ms.map_or(Start::Send, Start::Caller);
             for report in reports {
                 let is_head = store.first().as_deref() == Some(report.delivery_id.as_str());
                 match report.outcome {
@@ -175,7 +184,9 @@ pub fn handle<S: LineStore>(store: &mut S, request: LineRequest, now_ms: i64) ->
                         store.remove(&report.delivery_id);
                         if is_head {
                             store.set_head(None);
-                            next_head(store, Start::Send, now_ms, &mut fx);
+                            if let Some(id) = next_head(store, start, now_ms, &mut fx) {
+                                fx.answer.next.extend(store.task(&id));
+                            }
                         }
                     }
                     Outcome::Again { task, due_at } if is_head => {
@@ -229,6 +240,7 @@ pub fn on_alarm<S: LineStore>(store: &mut S, now_ms: i64) -> Effects {
     fx
 }
 
+#[derive(Clone, Copy)]
 enum Start {
     /// Paused: the head waits, held, for a resume.
     Held,
@@ -338,11 +350,8 @@ mod tests {
     }
 
     fn report(line: &mut MemoryLine, id: &str, outcome: Outcome, now: i64) -> Effects {
-        handle(
-            line,
-            LineRequest::Report { reports: vec![LineReport { delivery_id: id.into(), outcome }] },
-            now,
-        )
+        let reports = vec![LineReport { delivery_id: id.into(), outcome }];
+        handle(line, LineRequest::Report { reports, continue_lease_ms: None }, now)
     }
 
     fn begin(line: &mut MemoryLine, t: DeliveryTask, now: i64) -> LineAnswer {
@@ -366,6 +375,20 @@ mod tests {
             assert_eq!(begin(&mut line, fx.send[0].clone(), now).go, [fx.send[0].delivery_id.clone()]);
         }
         assert_eq!(order, ["a", "b", "c", "d"]);
+    }
+
+    #[test]
+    fn a_caller_that_continues_gets_the_next_head_instead_of_the_queue() {
+        let mut line = MemoryLine::default();
+        append(&mut line, &["a", "b"], true, 0);
+        let reports = vec![LineReport { delivery_id: "a".into(), outcome: Outcome::Done { attempt: 1 } }];
+        let fx = handle(&mut line, LineRequest::Report { reports, continue_lease_ms: Some(15_000) }, 10);
+        assert!(fx.send.is_empty(), "nothing queued");
+        assert_eq!(ids(&fx.answer.next), ["b"]);
+        assert_eq!(fx.alarm, Some(15_010), "sent again if the caller goes quiet");
+        let reports = vec![LineReport { delivery_id: "b".into(), outcome: Outcome::Done { attempt: 1 } }];
+        let fx = handle(&mut line, LineRequest::Report { reports, continue_lease_ms: Some(15_000) }, 20);
+        assert!(fx.answer.next.is_empty() && fx.alarm.is_none(), "the line is empty");
     }
 
     #[test]
@@ -436,6 +459,7 @@ mod tests {
             LineRequest::Append { tasks: vec![t.clone()], held: false, caller_starts: true, lease_ms: 5 },
             LineRequest::Begin { tasks: vec![t.clone()], lease_ms: 5 },
             LineRequest::Report {
+                continue_lease_ms: Some(3),
                 reports: vec![LineReport {
                     delivery_id: "a".into(),
                     outcome: Outcome::Again { task: t.clone(), due_at: 9 },

@@ -23,6 +23,12 @@ pub const CONCURRENCY: usize = 5;
 /// ordered hook's turn).
 const LEASE_MARGIN_MS: i64 = 5_000;
 
+/// An invocation runs at most this many rounds of next heads handed over by ordered hooks'
+/// lines, and starts none after this long (`waitUntil` after an ingest answer is cut at
+/// 30 s); the line then queues the next head itself.
+pub(crate) const MAX_CHAINED: usize = 50;
+const CHAIN_BUDGET_MS: i64 = 10_000;
+
 /// How long an ordered hook's deliveries wait when its line cannot be asked.
 const LINE_UNAVAILABLE_WAIT_S: u32 = 5;
 
@@ -48,8 +54,44 @@ impl<P: Platform> App<P> {
         Ok(hooks)
     }
 
+    /// Runs the tasks; then, while ordered hooks' lines hand over their next head (and the
+    /// invocation's budget lasts), runs those too: an ordered hook's backlog drains without a
+    /// queue hop between deliveries. The outcome is the given tasks' (what their messages need).
     pub async fn run_deliveries(&self, hooks: &[Hook], tasks: Vec<DeliveryTask>) -> RunOutcome {
-        let (tasks, in_line, started) = self.through_lines(hooks, tasks).await;
+        let until = self.clock.now_ms() + CHAIN_BUDGET_MS;
+        let (mut outcome, mut next) = self.run_once(hooks, tasks, Vec::new(), true).await;
+        let mut hops = 0;
+        while !next.is_empty() {
+            hops += 1;
+            let more = hops < MAX_CHAINED && self.clock.now_ms() < until;
+            let started: Vec<String> = next.iter().map(|t| t.delivery_id.clone()).collect();
+            let (chained, after) = self.run_once(hooks, next, started, more).await;
+            if let Some(err) = chained.retries_lost {
+                // No message to redeliver: the line sends its head again after the deadline.
+                log_error(&format!("could not schedule a chained delivery's retry: {err}"));
+            }
+            outcome.results.extend(chained.results);
+            next = after;
+        }
+        outcome
+    }
+
+    /// Runs exactly these tasks (a synced ingest answers for its own deliveries, not for an
+    /// ordered hook's backlog): the lines queue their next heads.
+    pub async fn run_deliveries_alone(&self, hooks: &[Hook], tasks: Vec<DeliveryTask>) -> RunOutcome {
+        self.run_once(hooks, tasks, Vec::new(), false).await.0
+    }
+
+    /// One round: `begun` are next heads a line already handed to this invocation. Returns the
+    /// outcome and, when `chain`, the next heads the lines handed over.
+    async fn run_once(
+        &self,
+        hooks: &[Hook],
+        tasks: Vec<DeliveryTask>,
+        begun: Vec<String>,
+        chain: bool,
+    ) -> (RunOutcome, Vec<DeliveryTask>) {
+        let (tasks, in_line, started) = self.through_lines(hooks, tasks, begun).await;
         let (tasks, waiting, granted) = self.through_gates(hooks, tasks).await;
         let mut results: Vec<(DeliveryTask, Processed)> = stream::iter(tasks)
             .map(|task| async move {
@@ -92,9 +134,11 @@ impl<P: Platform> App<P> {
             })
             .collect();
         let retries_lost = if retries.is_empty() { None } else { self.queue.enqueue(&retries).await.err() };
-        if !started.is_empty() {
-            self.report_to_lines(&results, &started, now).await;
-        }
+        let next = if started.is_empty() {
+            Vec::new()
+        } else {
+            self.report_to_lines(hooks, &results, &started, now, chain).await
+        };
 
         let mut to_disable: Vec<operational::Disable> = Vec::new();
         for (task, out) in &results {
@@ -111,7 +155,7 @@ impl<P: Platform> App<P> {
             log_error(&format!("could not update hooks: {err}"));
         }
         self.emit(&happened, hooks, now).await;
-        RunOutcome { results, retries_lost }
+        (RunOutcome { results, retries_lost }, next)
     }
 
     /// Asks the line of each ordered hook (SPEC §11) which of its tasks may start: only its
@@ -121,15 +165,21 @@ impl<P: Platform> App<P> {
         &self,
         hooks: &[Hook],
         tasks: Vec<DeliveryTask>,
+        begun: Vec<String>,
     ) -> (Vec<DeliveryTask>, Vec<(DeliveryTask, Processed)>, Vec<String>) {
         let ordered = |t: &DeliveryTask| {
-            hooks.iter().find(|h| h.id == t.hook_id && h.tenant_id == t.tenant && h.config.ordered)
+            hooks.iter().find(|h| {
+                h.id == t.hook_id
+                    && h.tenant_id == t.tenant
+                    && h.config.ordered
+                    && !begun.contains(&t.delivery_id)
+            })
         };
         if !tasks.iter().any(|t| ordered(t).is_some()) {
-            return (tasks, Vec::new(), Vec::new());
+            return (tasks, Vec::new(), begun);
         }
         let now = self.clock.now_ms();
-        let (mut go, mut in_line, mut started) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut go, mut in_line, mut started) = (Vec::new(), Vec::new(), begun.clone());
         for (hook, list) in group_by_hook(tasks, ordered, &mut go) {
             let request = LineRequest::Begin { tasks: list.clone(), lease_ms: self.lease_ms(hook) };
             let answer = match self.gates.line(&hook.id, request, now).await {
@@ -159,8 +209,16 @@ impl<P: Platform> App<P> {
     }
 
     /// Tells each ordered hook's line what became of its head: done (the next one goes),
-    /// due again (it keeps the others waiting), or held by a pause. One call per hook.
-    async fn report_to_lines(&self, results: &[(DeliveryTask, Processed)], started: &[String], now: i64) {
+    /// due again (it keeps the others waiting), or held by a pause. One call per hook. With
+    /// `chain`, the lines hand their next heads back to be run here; otherwise they queue them.
+    async fn report_to_lines(
+        &self,
+        hooks: &[Hook],
+        results: &[(DeliveryTask, Processed)],
+        started: &[String],
+        now: i64,
+        chain: bool,
+    ) -> Vec<DeliveryTask> {
         let mut by_hook: Vec<(String, Vec<LineReport>)> = Vec::new();
         for (task, out) in results.iter().filter(|(t, _)| started.contains(&t.delivery_id)) {
             let outcome = if out.held {
@@ -181,12 +239,17 @@ impl<P: Platform> App<P> {
                 None => by_hook.push((task.hook_id.clone(), vec![report])),
             }
         }
+        let mut next = Vec::new();
         for (hook_id, reports) in by_hook {
+            let continue_lease_ms =
+                hooks.iter().find(|h| h.id == hook_id).map(|h| self.lease_ms(h)).filter(|_| chain);
             // If this is lost, the line sends its head again after the deadline.
-            if let Err(err) = self.gates.line(&hook_id, LineRequest::Report { reports }, now).await {
-                log_error(&format!("could not report to the line of {hook_id}: {err}"));
+            match self.gates.line(&hook_id, LineRequest::Report { reports, continue_lease_ms }, now).await {
+                Ok(answer) => next.extend(answer.next),
+                Err(err) => log_error(&format!("could not report to the line of {hook_id}: {err}")),
             }
         }
+        next
     }
 
     /// How long an attempt to the hook may take before its slot or turn is given up.
