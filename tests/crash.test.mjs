@@ -1,7 +1,8 @@
 // SPEC §3: once 202 is sent, every delivery is durable — killing the runtime right after the
 // answer loses nothing. The runtime (workerd) is SIGKILLed right after a burst of 202s, while
 // first attempts are still in flight (a slow receiver), then started again on the same local
-// state; every accepted delivery must reach the receiver and end `succeeded`.
+// state; every accepted delivery must reach the receiver and end `succeeded` (and an ordered
+// hook's, still in ingest order).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -93,6 +94,46 @@ test(`SIGKILL right after ${EVENTS} accepted events from ${CLIENTS} clients: aft
     console.log(`accepted ${accepted.size}, arrived before the kill ${arrivedBeforeKill}, sent again after the restart ${resent}, missing ${missing}, duplicates ${rx.received().length - arrived.size}`);
     assert.equal(missing, 0);
     assert.ok(resent > 0, "the kill interrupted first attempts, which the guard sent again");
+  } finally {
+    await w.stop().catch(() => {});
+    await rx.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("SIGKILL while an ordered hook drains its backlog: after a restart the rest arrive, still in ingest order", { timeout: 180_000 }, async () => {
+  const rx = await startReceiver();
+  const dir = mkdtempSync(path.join(tmpdir(), "hookwing-crash-ordered-"));
+  const vars = { RETRY_SCHEDULE: "1", DISPATCH_GUARD_SECONDS: "3", DELIVERY_TIMEOUT_MS: "2000" };
+  let w = await startWorker({ vars, persistTo: dir });
+  try {
+    rx.behave("/ordered", { status: 204, delayMs: 100 });
+    const hook = await w.admin("POST", "/api/hooks", { events: ["PostSignIn"], config: { url: rx.url("/ordered"), ordered: true } });
+    assert.equal(hook.status, 201);
+    const ids = [];
+    for (let n = 0; n < 60; n++) {
+      const res = await w.ingest({ event: "PostSignIn", n });
+      assert.equal(res.status, 202);
+      ids.push(res.json.deliveries[0].id);
+    }
+    await rx.waitFor("/ordered", 10, 30_000);
+    for (const pid of workerdChildren()) process.kill(pid, "SIGKILL");
+    const beforeKill = rx.received("/ordered").length;
+    await w.stop().catch(() => {});
+    w = await startWorker({ vars, persistTo: dir });
+    await rx.waitFor("/ordered", 60, 90_000);
+    let left = ids;
+    await until("every delivery to succeed", async () => {
+      const still = [];
+      for (const id of left) if ((await w.admin("GET", `/api/deliveries/${id}`)).json?.status !== "succeeded") still.push(id);
+      left = still;
+      return left.length === 0;
+    }, 60_000);
+    const ns = rx.received("/ordered").map((r) => JSON.parse(r.body).n);
+    const first = ns.filter((n, i) => ns.indexOf(n) === i);
+    console.log(`ordered: ${beforeKill} arrived before the kill, ${ns.length - beforeKill} after, ${ns.length - first.length} duplicates`);
+    assert.ok(beforeKill < 60, "the kill interrupted the backlog");
+    assert.deepEqual(first, Array.from({ length: 60 }, (_, n) => n), "first arrivals in ingest order, none missing");
   } finally {
     await w.stop().catch(() => {});
     await rx.stop();
