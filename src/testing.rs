@@ -227,16 +227,18 @@ impl DeliveryLog for MemoryLog {
         until_ms: i64,
         limit: usize,
     ) -> Result<Vec<StoredDelivery>> {
-        Ok(self
+        // Oldest first, as the buckets answer.
+        let mut failed: Vec<StoredDelivery> = self
             .deliveries
             .borrow()
             .iter()
             .filter(|d| {
                 d.hook_id == hook_id && d.status == "failed" && (since_ms..=until_ms).contains(&d.created_at)
             })
-            .take(limit)
             .cloned()
-            .collect())
+            .collect();
+        failed.sort_by_key(|d| d.created_at);
+        Ok(failed.into_iter().take(limit).collect())
     }
 
     async fn release_held(

@@ -246,6 +246,31 @@ mod tests {
     }
 
     #[test]
+    fn recovering_an_ordered_hook_joins_its_line_oldest_first_instead_of_the_queue() {
+        use crate::delivery::line::LineStore;
+        let app = app();
+        let (_, h) = call(
+            &app,
+            "POST",
+            "/api/hooks",
+            Some("admin"),
+            r#"{"events":["PostSignIn"],"config":{"url":"http://127.0.0.1:9/h","ordered":true}}"#,
+        );
+        let h = h["id"].as_str().unwrap().to_string();
+        let newer = delivery(&app, &h, "failed", 5_000);
+        let older = delivery(&app, &h, "failed", 1_000);
+        let (status, body) =
+            call(&app, "POST", &format!("/api/hooks/{h}/recover"), Some("admin"), r#"{"since":0}"#);
+        assert_eq!((status, body["count"].as_u64()), (202, Some(2)));
+        assert!(app.queue.sent.borrow().is_empty(), "not around the line");
+        let sent = app.gates.sent.borrow();
+        assert_eq!(sent.len(), 1, "the line sends its new head");
+        assert_eq!((sent[0].delivery_id.as_str(), sent[0].manual), (older.as_str(), true));
+        let lines = app.gates.lines.borrow();
+        assert!(lines[&h].contains(&newer), "the newer one waits behind it");
+    }
+
+    #[test]
     fn recover_re_enqueues_failed_deliveries_in_the_window() {
         let app = app();
         let h = hook(&app);
