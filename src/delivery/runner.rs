@@ -320,10 +320,22 @@ impl<P: Platform> App<P> {
                 Err(err) => log_error(&format!("could not plan {}: {err}", h.event)),
             }
         }
-        if !tasks.is_empty() {
-            if let Err(err) = self.queue.enqueue(&tasks).await {
-                log_error(&format!("could not send {} operational event deliveries: {err}", tasks.len()));
-            }
+        if tasks.is_empty() {
+            return;
+        }
+        // Stored `pending` first, as ingest does: if the send below fails, their buckets'
+        // guard sends them later.
+        let guard_until = now_ms + self.config.dispatch_guard_secs as i64 * 1000;
+        let pending: Vec<_> =
+            tasks.iter().map(|(t, _)| super::record::planned(t, guard_until, now_ms, false)).collect();
+        if let Err(err) = self.log.record(&pending, &[]).await {
+            log_error(&format!("could not store {} operational event deliveries: {err}", pending.len()));
+        }
+        if let Err(err) = self.queue.enqueue(&tasks).await {
+            log_error(&format!(
+                "could not send {} operational event deliveries (their guard will): {err}",
+                tasks.len()
+            ));
         }
     }
 
@@ -478,5 +490,28 @@ mod tests {
         assert!(app.log.attempts.borrow().len() == 1, "waiting is not an attempt");
         // The gate's slot was released after the attempt; the second still waits for the next second.
         assert!(app.gates.gates.borrow().contains_key(&hook.id));
+    }
+
+    #[test]
+    fn an_operational_event_is_stored_pending_before_it_is_sent_so_a_failed_send_loses_nothing() {
+        let mut app = app();
+        app.config.retry_schedule = vec![];
+        let hook = hook_for("http://127.0.0.1:9/h");
+        let mut watcher = hook_for("http://127.0.0.1:9/ops");
+        watcher.id = "watcher00000000000001".into();
+        watcher.events = vec!["Delivery.Exhausted".into()];
+        app.http.script(vec![fail()]);
+        app.queue.fail.set(true);
+        block_on(app.run_deliveries(&[hook.clone(), watcher.clone()], vec![task_for(&hook, 1)]));
+        assert!(app.queue.sent.borrow().is_empty(), "the send failed");
+        let stored = app.log.deliveries.borrow();
+        let ops: Vec<_> = stored.iter().filter(|d| d.hook_id == watcher.id).collect();
+        assert_eq!(ops.len(), 1, "yet the exhaustion's delivery is stored");
+        let guard = app.clock.now_ms_for_test() + app.config.dispatch_guard_secs as i64 * 1000;
+        assert_eq!(
+            (ops[0].event.as_str(), ops[0].status.as_str(), ops[0].next_attempt_at),
+            ("Delivery.Exhausted", "pending", Some(guard)),
+            "its bucket's guard sends it"
+        );
     }
 }
