@@ -67,7 +67,7 @@ fn instant(body: &Value, field: &str) -> Result<Option<i64>, Error> {
 
 /// A one-off attempt of a stored delivery (never rescheduled if it fails).
 fn manual_task(tenant: &Tenant, d: &StoredDelivery) -> Result<DeliveryTask, Error> {
-    DeliveryTask::resume(&tenant.id, d, true).ok_or_else(|| Error::internal("the delivery's payload is gone"))
+    d.next_task(&tenant.id, true).ok_or_else(|| Error::internal("the delivery's payload is gone"))
 }
 
 /// A live hook of the tenant; another tenant's is as missing as none.

@@ -150,7 +150,7 @@ impl<P: Platform> App<P> {
         let guard_until = self.clock.now_ms() + self.config.dispatch_guard_secs as i64 * 1000;
         let held = self.log.release_held(id, guard_until, MAX_RELEASE).await?;
         let tasks: Vec<(DeliveryTask, u32)> =
-            held.iter().filter_map(|d| DeliveryTask::resume(&tenant.id, d, false)).map(|t| (t, 0)).collect();
+            held.iter().filter_map(|d| d.next_task(&tenant.id, false)).map(|t| (t, 0)).collect();
         if !tasks.is_empty() {
             if let Err(err) = self.queue.enqueue(&tasks).await {
                 crate::delivery::runner::log_error(&format!(

@@ -159,6 +159,24 @@ pub struct StoredDelivery {
     pub payload: Option<String>,
 }
 
+impl StoredDelivery {
+    /// Its next attempt, as a task (a replay when `manual`); `None` if its payload is gone
+    /// (purged).
+    pub fn next_task(&self, tenant: &str, manual: bool) -> Option<DeliveryTask> {
+        Some(DeliveryTask {
+            tenant: tenant.to_string(),
+            delivery_id: self.id.clone(),
+            event_id: self.event_id.clone(),
+            hook_id: self.hook_id.clone(),
+            event: self.event.clone(),
+            attempt: self.attempts + 1,
+            payload: serde_json::value::RawValue::from_string(self.payload.clone()?).ok()?,
+            not_before_ms: None,
+            manual,
+        })
+    }
+}
+
 impl From<&DeliveryRecord> for StoredDelivery {
     /// The delivery as first stored by this write.
     fn from(d: &DeliveryRecord) -> Self {

@@ -26,7 +26,7 @@ pub fn sweep_plan(
             "pending" => ("pending", now_ms + guard_ms),
             _ => continue,
         };
-        let Some(task) = DeliveryTask::resume(tenant, d, false) else { continue };
+        let Some(task) = d.next_task(tenant, false) else { continue };
         let payload = task.payload.get().to_string();
         tasks.push((task, 0));
         records.push(DeliveryRecord {

@@ -48,22 +48,6 @@ impl DeliveryTask {
         serde_json::from_str(text)
     }
 
-    /// The next attempt of a delivery from the log (a replay when `manual`); `None` if its
-    /// payload is gone (purged).
-    pub fn resume(tenant: &str, d: &super::ports::StoredDelivery, manual: bool) -> Option<Self> {
-        Some(Self {
-            tenant: tenant.to_string(),
-            delivery_id: d.id.clone(),
-            event_id: d.event_id.clone(),
-            hook_id: d.hook_id.clone(),
-            event: d.event.clone(),
-            attempt: d.attempts + 1,
-            payload: RawValue::from_string(d.payload.clone()?).ok()?,
-            not_before_ms: None,
-            manual,
-        })
-    }
-
     pub fn next_attempt(&self) -> Self {
         Self { attempt: self.attempt + 1, not_before_ms: None, ..self.clone() }
     }

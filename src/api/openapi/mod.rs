@@ -45,7 +45,9 @@ mod tests {
         let pretty = generated();
         let min = serde_json::to_string(&document::build()).expect("the document serializes");
         let mut stale = Vec::new();
-        for (name, fresh, committed) in [("openapi.json", &pretty, PRETTY), ("openapi.min.json", &min, DOCUMENT)] {
+        for (name, fresh, committed) in
+            [("openapi.json", &pretty, PRETTY), ("openapi.min.json", &min, DOCUMENT)]
+        {
             if fresh != committed {
                 std::fs::write(format!("{dir}{name}"), fresh).expect("write the document");
                 stale.push(name);
