@@ -265,6 +265,29 @@ mod ordered_tests {
     }
 
     #[test]
+    fn an_ordered_hook_with_a_rate_limit_waits_for_its_slot_without_losing_its_turn() {
+        let app = app();
+        let hook = r#"{"events":["PostSignIn"],"config":{"url":"http://127.0.0.1:9/h","ordered":true,"rateLimit":{"perSecond":1}}}"#;
+        call(&app, "POST", "/api/hooks", Some("admin"), hook);
+        let batch = r#"[{"event":"PostSignIn","n":1},{"event":"PostSignIn","n":2}]"#;
+        let (_, body) = call(&app, "POST", "/api/events", Some("ingest"), batch);
+        let second = body[1]["deliveries"][0]["id"].as_str().unwrap().to_string();
+        app.http.script(vec![answer(204); 2]);
+        block_on(app.dispatch(app.take_dispatch().unwrap()));
+        assert_eq!(app.http.sent().len(), 1, "the second is next, but this second's start is used");
+        let queued = app.queue.sent.borrow().clone();
+        assert_eq!(queued.len(), 1);
+        assert_eq!(
+            (queued[0].0.delivery_id.as_str(), queued[0].0.attempt, queued[0].1),
+            (second.as_str(), 1, 1)
+        );
+        app.clock.0.set(app.clock.now_ms_for_test() + 1_000);
+        block_on(app.run_deliveries(&app.tenants.hooks_of("default"), vec![queued[0].0.clone()]));
+        assert_eq!(app.http.sent().len(), 2, "still its turn a second later: it goes");
+        assert!(app.gates.sent.borrow().is_empty());
+    }
+
+    #[test]
     fn turning_ordering_off_sends_what_waits_in_the_line() {
         let app = app();
         let (_, hook) = call(&app, "POST", "/api/hooks", Some("admin"), ORDERED);
