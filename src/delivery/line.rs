@@ -22,8 +22,10 @@ use serde::{Deserialize, Serialize};
 pub const RESEND_AFTER_MS: i64 = 60_000;
 pub const MAX_RESEND_MS: i64 = 3_600_000;
 /// How long a finished delivery is remembered, so a late duplicate message of it is dropped
-/// instead of joining the line again.
-pub const REMEMBER_FINISHED_MS: i64 = 86_400_000;
+/// instead of joining the line again: longer than the guards that resend (a minute for a first
+/// attempt, `SWEEP_AFTER_SECONDS` for a retry) and the queue's own redelivery. A duplicate
+/// later than this is delivered again, at the end of the line (at-least-once).
+pub const REMEMBER_FINISHED_MS: i64 = 3_600_000;
 
 /// After a flush the line lets everything through for this long: callers still reading the
 /// hook as ordered (an isolate's cached copy, KV propagating for up to a minute) must not

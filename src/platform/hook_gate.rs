@@ -58,10 +58,13 @@ impl HookRequest {
     }
 }
 
+// `line`: rowid order is join order (a new row always gets the largest rowid + 1).
+// `finished`: pruned by time on every report, so indexed by it.
 const SCHEMA: &str = "\
-CREATE TABLE IF NOT EXISTS line (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, task TEXT NOT NULL);\
+CREATE TABLE IF NOT EXISTS line (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, task TEXT NOT NULL);\
 CREATE TABLE IF NOT EXISTS head (k INTEGER PRIMARY KEY CHECK (k = 0), id TEXT NOT NULL, deadline INTEGER, resends INTEGER NOT NULL);\
-CREATE TABLE IF NOT EXISTS finished (id TEXT PRIMARY KEY, attempt INTEGER NOT NULL, at INTEGER NOT NULL);\
+CREATE TABLE IF NOT EXISTS finished (id TEXT PRIMARY KEY, attempt INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;\
+CREATE INDEX IF NOT EXISTS finished_by_time ON finished (at);\
 CREATE TABLE IF NOT EXISTS closed (k INTEGER PRIMARY KEY CHECK (k = 0), until INTEGER NOT NULL)";
 
 #[durable_object]
