@@ -762,6 +762,8 @@ describe("delivery health, events and attempts in the console", () => {
       await held;
       await route.fulfill({ status: 500, contentType: "application/json", body: JSON.stringify({ code: "internal.server_error", message: "storage unavailable" }) });
     });
+    await page.goto(`${w.url}/#/`);
+    await page.locator("#hooks").waitFor();
     await page.goto(`${w.url}/#/hooks/${hooks.flaky.id}`);
     await page.locator("#charts .loading").waitFor();
     release();
