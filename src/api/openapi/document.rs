@@ -396,7 +396,13 @@ fn path_parameters(pattern: &str) -> Vec<Value> {
                 _ if pattern.starts_with("/api/deliveries/") => "Delivery id (`dlv_…`).",
                 _ => "Hook id.",
             };
-            json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" }, "description": what })
+            // An attempt number beyond u32 or below 1 is a 400: the pattern says which are valid.
+            let schema = if name == "number" {
+                json!({ "type": "string", "pattern": "^[1-9][0-9]{0,8}$" })
+            } else {
+                json!({ "type": "string" })
+            };
+            json!({ "name": name, "in": "path", "required": true, "schema": schema, "description": what })
         })
         .collect()
 }
