@@ -149,10 +149,10 @@ describe("admin console", () => {
     await page.goto(`${w.url}/#/hooks/${hook.id}/edit`);
     await page.getByLabel("Rate limit (attempts per second, 1–1000)").fill("1001");
     await page.getByLabel("Max in flight (1–100)").fill("3");
-    await page.locator("form button[type=submit]").click();
+    await page.locator("main form button[type=submit]").click();
     await page.locator("#perSecond-error").filter({ hasText: /1 to 1000/ }).waitFor();
     await page.getByLabel("Rate limit (attempts per second, 1–1000)").fill("5");
-    await page.locator("form button[type=submit]").click();
+    await page.locator("main form button[type=submit]").click();
     await page.getByRole("heading", { name: "CRM sync" }).waitFor();
     const saved = (await w.admin("GET", `/api/hooks/${hook.id}`)).json.config;
     assert.deepEqual([saved.rateLimit, saved.maxInFlight], [{ perSecond: 5 }, 3]);
@@ -161,7 +161,7 @@ describe("admin console", () => {
     assert.equal(await page.getByLabel("Rate limit (attempts per second, 1–1000)").inputValue(), "5");
     await page.getByLabel("Rate limit (attempts per second, 1–1000)").fill("");
     await page.getByLabel("Max in flight (1–100)").fill("");
-    await page.locator("form button[type=submit]").click();
+    await page.locator("main form button[type=submit]").click();
     await page.getByRole("heading", { name: "CRM sync" }).waitFor();
     const cleared = (await w.admin("GET", `/api/hooks/${hook.id}`)).json.config;
     assert.ok(!("rateLimit" in cleared) && !("maxInFlight" in cleared), "cleared fields remove the limits");
