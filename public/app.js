@@ -829,7 +829,10 @@ searchForm.addEventListener("submit", (e) => {
   e.preventDefault();
   const id = searchInput.value.trim();
   if (!id) return searchInput.focus();
-  location.hash = `#/events/${encodeURIComponent(id)}`;
+  const target = `#/events/${encodeURIComponent(id)}`;
+  // The same id again changes no hash: look it up again anyway.
+  if (location.hash === target) route();
+  else location.hash = target;
 });
 const kv = (...pairs) => h("dl", { class: "kv" }, pairs.filter(Boolean).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
 const hookLink = (hookId, name, deleted) => (deleted ? h("span", { class: "muted" }, `${hookId} (deleted)`) : h("a", { href: `#/hooks/${hookId}` }, name || hookId));
