@@ -85,7 +85,7 @@ class ApiError extends Error {
  * `hookwing-tenant` (`{ tenant: false }` leaves it out); portal calls never do: the portal
  * token is its tenant.
  */
-async function api(method, path, body, { tenant = true } = {}) {
+async function api(method, path, body, { tenant = true, withTotal = false } = {}) {
   const portal = portalMode();
   const init = { method, headers: { authorization: `Bearer ${token()}` } };
   if (!portal && tenant && !path.startsWith("/api/tenants")) init.headers["hookwing-tenant"] = currentTenant();
@@ -115,7 +115,7 @@ async function api(method, path, body, { tenant = true } = {}) {
     tenantsCache = null;
   }
   if (!res.ok) throw new ApiError(res.status, json);
-  return json;
+  return withTotal ? { json, total: Number(res.headers.get("total-number") ?? NaN) } : json;
 }
 /** Wraps an event handler: API errors go to `errorEl` (or a toast) instead of being lost. */
 const act = (fn, errorEl) => async (e) => {
@@ -132,6 +132,147 @@ const act = (fn, errorEl) => async (e) => {
 async function getCatalog() {
   if (!catalog) catalog = await (await fetch("/api/events/catalog")).json();
   return catalog;
+}
+
+
+// ---------- loading, empty and error states ----------
+const loading = (what) => h("p", { class: "muted loading", role: "status" }, `Loading ${what}…`);
+function failed(err, retry) {
+  return h(
+    "div",
+    { class: "load-error", role: "alert" },
+    h("p", { class: "error" }, `Could not load: ${err.body?.message || err.message}`),
+    retry ? h("button", { type: "button", class: "secondary", onclick: retry }, "Try again") : null,
+  );
+}
+/** Fills `box` with what `load()` builds: a loading line first, the error (with a retry) if it fails. */
+async function fill(box, what, load) {
+  box.replaceChildren(loading(what));
+  try {
+    box.replaceChildren(await load());
+  } catch (err) {
+    if (err.status === 401) return;
+    box.replaceChildren(failed(err, () => fill(box, what, load)));
+  }
+}
+const badge = (status) => h("span", { class: `badge ${status === "succeeded" || status === "Success" ? "ok" : status === "failed" || status === "Error" ? "bad" : "warn"}` }, status);
+/** `att_<delivery suffix>.<n>` (a log entry's id) → the attempt's page. */
+function attemptHref(attemptId) {
+  const m = /^att_([0-9A-Za-z]+)\.(\d+)$/.exec(attemptId || "");
+  return m ? `#/deliveries/dlv_${m[1]}/attempts/${m[2]}` : null;
+}
+/** A `pre` with a Copy button above it. */
+function copyable(text, what, id) {
+  const pre = h("pre", { id }, text);
+  return h("div", {}, h("p", { class: "row" }, h("button", { type: "button", class: "secondary", "data-copy": what, onclick: () => copyText(text, pre, what) }, `Copy ${what.toLowerCase()}`)), pre);
+}
+
+// ---------- charts (inline SVG, no framework) ----------
+const SVG_NS = "http://www.w3.org/2000/svg";
+function svg(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) el.setAttribute(k, v);
+  for (const c of children.flat()) if (c) el.append(c);
+  return el;
+}
+const hourText = (ms, days) => new Date(ms).toLocaleString([], days ? { weekday: "short", day: "numeric", hour: "2-digit", minute: "2-digit" } : { hour: "2-digit", minute: "2-digit" });
+/** Stacked bars per hour: failures (red) at the bottom, successes (green) above. */
+function bars(hours, W, H, gap) {
+  const max = Math.max(1, ...hours.map((x) => x.requestCount));
+  const w = W / hours.length;
+  return hours.map((x, i) => {
+    const bad = (x.failureCount / max) * H;
+    const ok = (x.successCount / max) * H;
+    return svg(
+      "g",
+      {},
+      svg("title", {}, `${hourText(x.start, true)}: ${x.successCount} succeeded, ${x.failureCount} failed`),
+      bad ? svg("rect", { class: "bar-bad", x: i * w + gap, y: H - bad, width: Math.max(w - 2 * gap, 0.5), height: bad }) : null,
+      ok ? svg("rect", { class: "bar-ok", x: i * w + gap, y: H - bad - ok, width: Math.max(w - 2 * gap, 0.5), height: ok }) : null,
+    );
+  });
+}
+function axis(stats) {
+  const days = stats.range === "7d";
+  return h("div", { class: "axis" }, h("span", {}, hourText(stats.from, days)), h("span", {}, days ? "7 days" : "24 hours"), h("span", {}, "now"));
+}
+function attemptsChart(stats) {
+  const failures = stats.requestCount - stats.successCount;
+  const max = Math.max(1, ...stats.hours.map((x) => x.requestCount));
+  const W = stats.hours.length * 10;
+  return h(
+    "figure",
+    { class: "chart", id: "attempts-chart", "data-range": stats.range, "data-requests": stats.requestCount, "data-failures": failures },
+    h("figcaption", {}, h("strong", {}, "Attempts per hour"), ` — ${stats.requestCount} in all, ${failures} failed`),
+    h("div", { class: "legend" }, h("span", {}, h("span", { class: "swatch ok" }), "succeeded"), h("span", {}, h("span", { class: "swatch bad" }), "failed"), h("span", {}, `top of chart: ${max} per hour`)),
+    svg(
+      "svg",
+      { viewBox: `0 0 ${W} 100`, preserveAspectRatio: "none", role: "img", "aria-label": `Attempts per hour over ${stats.range}: ${stats.requestCount} attempts, ${failures} failed, at most ${max} in one hour` },
+      svg("line", { class: "grid", x1: 0, x2: W, y1: 50, y2: 50, "vector-effect": "non-scaling-stroke" }),
+      bars(stats.hours, W, 100, 1),
+    ),
+    axis(stats),
+  );
+}
+function durationChart(stats) {
+  const values = stats.hours.flatMap((x) => [x.p50DurationMs, x.p95DurationMs]).filter((v) => v !== null);
+  const max = Math.max(1, ...values);
+  const W = stats.hours.length * 10;
+  const line = (key) => {
+    let d = "";
+    let pen = false;
+    stats.hours.forEach((x, i) => {
+      const v = x[key];
+      if (v === null || v === undefined) return (pen = false);
+      const X = i * 10 + 5;
+      const Y = (100 - (v / max) * 95).toFixed(1);
+      // A tick at every hour keeps a lone hour visible; consecutive hours are joined.
+      d += `${pen ? `L${X} ${Y}` : `M${X} ${Y}`} M${X - 4} ${Y} L${X + 4} ${Y} M${X} ${Y} `;
+      pen = true;
+    });
+    return d.trim();
+  };
+  const p95 = values.length ? Math.max(...stats.hours.map((x) => x.p95DurationMs ?? 0)) : null;
+  return h(
+    "figure",
+    { class: "chart", id: "duration-chart", "data-range": stats.range },
+    h("figcaption", {}, h("strong", {}, "Attempt duration (p50 / p95)"), values.length ? ` — worst hourly p95 ${p95} ms` : " — no attempts"),
+    h("div", { class: "legend" }, h("span", {}, h("span", { class: "swatch p50" }), "p50"), h("span", {}, h("span", { class: "swatch p95" }), "p95"), h("span", {}, `top of chart: ${max} ms`)),
+    svg(
+      "svg",
+      { viewBox: `0 0 ${W} 100`, preserveAspectRatio: "none", role: "img", "aria-label": values.length ? `Attempt duration per hour over ${stats.range}: worst hourly p95 ${p95} ms` : "No attempts in this range" },
+      svg("line", { class: "grid", x1: 0, x2: W, y1: 52.5, y2: 52.5, "vector-effect": "non-scaling-stroke" }),
+      svg("path", { class: "p50", d: line("p50DurationMs") || "M0 0", fill: "none", "stroke-width": 2, "vector-effect": "non-scaling-stroke" }),
+      svg("path", { class: "p95", d: line("p95DurationMs") || "M0 0", fill: "none", "stroke-width": 2, "vector-effect": "non-scaling-stroke" }),
+    ),
+    axis(stats),
+  );
+}
+/** The hours that had attempts, as a table (what the charts show, for keyboards and screen readers). */
+function statsTable(stats) {
+  const busy = stats.hours.filter((x) => x.requestCount);
+  return h(
+    "details",
+    { class: "stats-table" },
+    h("summary", {}, "Show the numbers"),
+    busy.length
+      ? h(
+          "table",
+          { class: "table" },
+          h("thead", {}, h("tr", {}, ...["Hour", "Succeeded", "Failed", "p50 ms", "p95 ms"].map((t) => h("th", { scope: "col" }, t)))),
+          h("tbody", {}, busy.map((x) => h("tr", {}, h("td", { "data-label": "Hour" }, hourText(x.start, true)), h("td", { "data-label": "Succeeded" }, x.successCount), h("td", { "data-label": "Failed" }, x.failureCount), h("td", { "data-label": "p50 ms" }, x.p50DurationMs), h("td", { "data-label": "p95 ms" }, x.p95DurationMs)))),
+        )
+      : h("p", { class: "empty" }, "No attempts in this range."),
+  );
+}
+/** The hook list's 24 h trend: one small stacked bar per hour. */
+function sparkline(stats) {
+  const failures = stats.requestCount - stats.successCount;
+  return svg(
+    "svg",
+    { class: "spark", viewBox: "0 0 96 24", preserveAspectRatio: "none", role: "img", "data-failures": failures, "aria-label": `Last 24 h: ${stats.requestCount} attempts, ${failures} failed` },
+    bars(stats.hours, 96, 24, 0.5),
+  );
 }
 
 // ---------- modes and header ----------
@@ -153,6 +294,7 @@ function takePortalFromHash() {
 function chrome(view) {
   const portal = portalMode();
   signOut.hidden = false;
+  document.getElementById("event-search").hidden = view === "ended";
   signOut.textContent = portal ? "Leave portal" : "Sign out";
   banner.hidden = !portal;
   if (portal) {
@@ -205,6 +347,7 @@ tenantSelect.addEventListener("change", () => {
 // ---------- sign in ----------
 function signIn(message) {
   signOut.hidden = true;
+  document.getElementById("event-search").hidden = true;
   banner.hidden = true;
   tenantsLink.hidden = true;
   switchBox.hidden = true;
@@ -242,6 +385,7 @@ signOut.addEventListener("click", () => {
     if (sessionStorage.getItem(TOKEN_KEY)) return route();
     signOut.hidden = true;
     banner.hidden = true;
+    searchForm.hidden = true;
     show(h("div", { class: "card" }, h("h1", {}, "You left the portal"), h("p", {}, "Open a new portal link to come back.")));
     return;
   }
@@ -266,6 +410,7 @@ async function list() {
       h("td", { "data-label": "Events" }, (hk.events.length ? hk.events : [hk.event]).filter(Boolean).join(", ")),
       h("td", { "data-label": "Requests (24h)" }, s.requestCount),
       h("td", { "data-label": "Success rate (24h)" }, rate),
+      h("td", { "data-label": "Trend (24h)", class: "trend", "data-trend": hk.id }, h("span", { class: "muted", role: "status" }, "…")),
       h(
         "td",
         { "data-label": "Status" },
@@ -281,11 +426,25 @@ async function list() {
       ? h(
           "table",
           { class: "table card", id: "hooks", "data-tenant": forTenant },
-          h("thead", {}, h("tr", {}, ...["Name", "URL", "Events", "Requests (24h)", "Success rate (24h)", "Status"].map((t) => h("th", { scope: "col" }, t)))),
+          h("thead", {}, h("tr", {}, ...["Name", "URL", "Events", "Requests (24h)", "Success rate (24h)", "Trend (24h)", "Status"].map((t) => h("th", { scope: "col" }, t)))),
           h("tbody", {}, rows),
         )
       : h("div", { class: "card empty", id: "no-hooks", "data-tenant": forTenant }, "No hooks yet. ", h("a", { href: "#/new" }, "Create the first one"), "."),
   );
+  // Trends load after the list is shown, a few at a time; each cell says if its own failed.
+  const queue = [...hooks];
+  const next = async () => {
+    for (let hk; (hk = queue.shift()); ) {
+      const cell = main.querySelector(`[data-trend="${hk.id}"]`);
+      if (!cell) return;
+      try {
+        cell.replaceChildren(sparkline(await api("GET", `/api/hooks/${hk.id}/stats/hourly?range=24h`)));
+      } catch (err) {
+        cell.replaceChildren(h("span", { class: "error", title: err.message }, "unavailable"));
+      }
+    }
+  };
+  await Promise.all([next(), next(), next(), next()]);
 }
 
 // ---------- create / edit ----------
@@ -404,13 +563,45 @@ async function details(id) {
   const testResult = h("p", { id: "test-result", role: "status" });
   const logs = h("div", { id: "logs" }, h("p", { class: "muted" }, "Loading…"));
   const deliveries = h("div", { id: "deliveries" }, h("p", { class: "muted" }, "Loading…"));
-  const statusFilter = h("select", { id: "status-filter", onchange: () => loadDeliveries() }, ["", "failed", "retrying", "succeeded", "held", "pending"].map((v) => h("option", { value: v }, v || "all")));
+  const statusFilter = h("select", { id: "status-filter", onchange: () => ((page = 1), loadDeliveries()) }, ["", "failed", "retrying", "succeeded", "held", "pending"].map((v) => h("option", { value: v }, v || "all")));
+  const fromFilter = h("input", { type: "datetime-local", id: "from-filter" });
+  const toFilter = h("input", { type: "datetime-local", id: "to-filter" });
+  const pager = h("div", { class: "pager", id: "pager" });
+  const PAGE_SIZE = 20;
+  let page = 1;
+  const numbers = h("p", { id: "numbers-24h" });
+  const showNumbers = (st) => numbers.replaceChildren("Requests (24h): ", String(st.requestCount), " · Success rate (24h): ", st.requestCount ? `${Math.round((100 * st.successCount) / st.requestCount)}%` : "—");
+  showNumbers(s);
+  let range = "24h";
+  const charts = h("div", { id: "charts" });
+  const rangeButtons = ["24h", "7d"].map((r) =>
+    h("button", { type: "button", "data-range": r, "aria-pressed": String(r === range), onclick: () => {
+      range = r;
+      rangeButtons.forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.range === r)));
+      loadCharts();
+    } }, r === "24h" ? "24 hours" : "7 days"),
+  );
+  const loadCharts = () => fill(charts, "charts", async () => {
+    const stats = await api("GET", `/api/hooks/${id}/stats/hourly?range=${range}`);
+    return h("div", {}, stats.requestCount ? null : h("p", { class: "empty", id: "no-attempts" }, `No attempts in the last ${range === "7d" ? "7 days" : "24 hours"}.`), attemptsChart(stats), durationChart(stats), statsTable(stats));
+  });
+  /** After a retry: wait for its attempt to be recorded, then refresh every number on the page. */
+  async function afterRetry(deliveryId, before) {
+    for (let i = 0; i < 40; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      const d = await api("GET", `/api/deliveries/${deliveryId}`).catch(() => null);
+      if (d && d.attemptCount > before) break;
+    }
+    const fresh = await api("GET", `/api/hooks/${id}?includeExecutionStats=true`).catch(() => null);
+    if (fresh) showNumbers(fresh.executionStats);
+    await Promise.all([loadDeliveries(), loadLogs(), loadCharts()]);
+  }
   const since = h("input", { type: "datetime-local", id: "recover-since" });
   const recoverResult = h("p", { role: "status", id: "recover-result" });
 
-  async function loadLogs() {
+  const loadLogs = () => fill(logs, "requests", async () => {
     const entries = await api("GET", `/api/hooks/${id}/recent-logs?page_size=50`);
-    logs.replaceChildren(
+    return (
       entries.length
         ? h(
             "table",
@@ -426,7 +617,8 @@ async function details(id) {
                   h("td", { "data-label": "Time" }, time(e.createdAt)),
                   h("td", { "data-label": "Event" }, e.key.replace(/^TriggerHook\./, "")),
                   h("td", { "data-label": "Result" }, h("span", { class: `badge ${e.payload.result === "Success" ? "ok" : "bad"}` }, e.payload.result)),
-                  h("td", { "data-label": "Status" }, e.payload.response?.statusCode ?? e.payload.error ?? "—"),
+                  h("td", { "data-label": "Status" }, e.payload.response?.statusCode ?? e.payload.error ?? "—",
+                    attemptHref(e.id) ? [" · ", h("a", { href: attemptHref(e.id), class: "attempt-link" }, "Open attempt")] : null),
                   h(
                     "td",
                     { "data-label": "Details" },
@@ -438,12 +630,30 @@ async function details(id) {
               ),
             ),
           )
-        : h("p", { class: "empty" }, "No requests in the last 24 hours."),
+        : h("p", { class: "empty" }, "No requests in the last 24 hours.")
     );
-  }
+  });
+
   async function loadDeliveries() {
-    const q = statusFilter.value ? `&status=${statusFilter.value}` : "";
-    const list = await api("GET", `/api/hooks/${id}/deliveries?page_size=50${q}`);
+    const q = new URLSearchParams({ page: String(page), page_size: String(PAGE_SIZE) });
+    if (statusFilter.value) q.set("status", statusFilter.value);
+    if (fromFilter.value) q.set("start_time", String(new Date(fromFilter.value).getTime()));
+    if (toFilter.value) q.set("end_time", String(new Date(toFilter.value).getTime()));
+    let list, total;
+    try {
+      ({ json: list, total } = await api("GET", `/api/hooks/${id}/deliveries?${q}`, undefined, { withTotal: true }));
+    } catch (err) {
+      if (err.status === 401) return;
+      deliveries.replaceChildren(failed(err, loadDeliveries));
+      pager.replaceChildren();
+      return;
+    }
+    const pages = Math.max(1, Math.ceil((Number.isFinite(total) ? total : list.length) / PAGE_SIZE));
+    pager.replaceChildren(
+      h("button", { type: "button", class: "secondary", id: "prev-page", disabled: page <= 1, onclick: () => ((page -= 1), loadDeliveries()) }, "Previous"),
+      h("span", { id: "page-info" }, `Page ${page} of ${pages} · ${Number.isFinite(total) ? total : list.length} deliveries`),
+      h("button", { type: "button", class: "secondary", id: "next-page", disabled: page >= pages, onclick: () => ((page += 1), loadDeliveries()) }, "Next"),
+    );
     deliveries.replaceChildren(
       list.length
         ? h(
@@ -457,28 +667,28 @@ async function details(id) {
                 h(
                   "tr",
                   { class: "delivery-row", "data-delivery": d.id },
-                  h("td", { "data-label": "Created" }, time(d.createdAt)),
-                  h("td", { "data-label": "Event" }, d.event),
-                  h("td", { "data-label": "Status" }, h("span", { class: `badge ${d.status === "succeeded" ? "ok" : d.status === "failed" ? "bad" : "warn"}` }, d.status)),
+                  h("td", { "data-label": "Created" }, h("a", { href: `#/deliveries/${d.id}`, class: "delivery-link" }, time(d.createdAt))),
+                  h("td", { "data-label": "Event" }, h("a", { href: `#/events/${d.eventId}`, class: "event-link" }, d.event)),
+                  h("td", { "data-label": "Status" }, badge(d.status)),
                   h("td", { "data-label": "Attempts" }, d.attemptCount),
                   h("td", { "data-label": "Last error" }, d.lastError || "—"),
                   h(
                     "td",
                     {},
                     d.status === "failed"
-                      ? h("button", { type: "button", class: "secondary", onclick: async (e) => {
+                      ? h("button", { type: "button", class: "secondary", onclick: act(async (e) => {
                           e.target.disabled = true;
                           const r = await api("POST", `/api/deliveries/${d.id}/retry`);
                           toast(`Retry queued (attempt ${r.attempt}).`);
-                          setTimeout(() => Promise.all([loadDeliveries(), loadLogs()]), 1500);
-                        } }, "Retry")
+                          await afterRetry(d.id, d.attemptCount);
+                        }) }, "Retry")
                       : null,
                   ),
                 ),
               ),
             ),
           )
-        : h("p", { class: "empty" }, "No deliveries."),
+        : h("p", { class: "empty", id: "no-deliveries" }, statusFilter.value || fromFilter.value || toFilter.value ? "No deliveries match these filters." : "No deliveries yet."),
     );
   }
 
@@ -496,7 +706,7 @@ async function details(id) {
           hook.config.maxInFlight ? `at most ${hook.config.maxInFlight} at once` : null,
         ].filter(Boolean).join(" · "))
         : null,
-      h("p", {}, "Requests (24h): ", s.requestCount, " · Success rate (24h): ", s.requestCount ? `${Math.round((100 * s.successCount) / s.requestCount)}%` : "—"),
+      numbers,
       h("p", {}, "Status: ", hook.enabled ? h("span", { class: "badge ok" }, "Enabled") : h("span", { class: "badge bad" }, "Disabled"),
         hook.paused ? [" ", h("span", { class: "badge warn" }, "Paused"), " — deliveries are held until you resume"] : "",
         hook.disabledReason ? ` — ${hook.disabledReason}` : ""),
@@ -520,6 +730,12 @@ async function details(id) {
           location.hash = "#/";
         } }, "Delete"),
       ),
+    ),
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "health-h" },
+      h("div", { class: "row" }, h("h2", { id: "health-h", class: "grow" }, "Delivery health"), h("div", { class: "seg", role: "group", "aria-label": "Range" }, rangeButtons)),
+      charts,
     ),
     h(
       "section",
@@ -575,8 +791,21 @@ async function details(id) {
     h(
       "section",
       { class: "card", "aria-labelledby": "deliveries-h" },
-      h("div", { class: "row" }, h("h2", { id: "deliveries-h", class: "grow" }, "Deliveries"), h("label", { for: "status-filter" }, "Status"), statusFilter),
+      h("h2", { id: "deliveries-h" }, "Deliveries"),
+      h(
+        "form",
+        { class: "filters", id: "delivery-filters", onsubmit: (e) => {
+          e.preventDefault();
+          page = 1;
+          loadDeliveries();
+        } },
+        h("div", {}, h("label", { for: "status-filter" }, "Status"), statusFilter),
+        h("div", {}, h("label", { for: "from-filter" }, "Created from"), fromFilter),
+        h("div", {}, h("label", { for: "to-filter" }, "Created until"), toFilter),
+        h("p", {}, h("button", { type: "submit", class: "secondary", id: "apply-filters" }, "Apply")),
+      ),
       deliveries,
+      pager,
       h("label", { for: "recover-since" }, "Recover failed deliveries since"),
       h("div", { class: "row" }, h("div", { class: "grow" }, since), h("button", { type: "button", class: "secondary", id: "recover", onclick: async () => {
         if (!since.value) return (recoverResult.textContent = "Choose a time first.");
@@ -587,7 +816,161 @@ async function details(id) {
       recoverResult,
     ),
   );
-  await Promise.all([loadLogs(), loadDeliveries()]);
+  deliveries.replaceChildren(loading("deliveries"));
+  logs.replaceChildren(loading("requests"));
+  await Promise.all([loadLogs(), loadDeliveries(), loadCharts()]);
+}
+
+
+// ---------- one event, one delivery, one attempt ----------
+const searchForm = document.getElementById("event-search");
+const searchInput = document.getElementById("event-q");
+searchForm.addEventListener("submit", (e) => {
+  e.preventDefault();
+  const id = searchInput.value.trim();
+  if (!id) return searchInput.focus();
+  const target = `#/events/${encodeURIComponent(id)}`;
+  // The same id again changes no hash: look it up again anyway.
+  if (location.hash === target) route();
+  else location.hash = target;
+});
+const kv = (...pairs) => h("dl", { class: "kv" }, pairs.filter(Boolean).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
+const hookLink = (hookId, name, deleted) => (deleted ? h("span", { class: "muted" }, `${hookId} (deleted)`) : h("a", { href: `#/hooks/${hookId}` }, name || hookId));
+/** A view's 404 as an empty state, anything else as the error page. */
+function notFound(err, title, text) {
+  if (err.status !== 404) throw err;
+  show(h("div", { class: "card empty", id: "not-found" }, h("h1", {}, title), h("p", {}, text), h("a", { href: "#/" }, "Back to hooks")));
+}
+
+async function eventView(id) {
+  let ev;
+  try {
+    ev = await api("GET", `/api/events/${encodeURIComponent(id)}`);
+  } catch (err) {
+    return notFound(err, "No such event", `No event ${id} was delivered to this tenant's hooks within the retention window. Event ids look like evt_… and are shown on every delivery.`);
+  }
+  searchInput.value = ev.id;
+  show(
+    h("p", {}, h("a", { href: "#/" }, "← Hooks")),
+    h("h1", {}, `Event ${ev.event}`),
+    h("section", { class: "card", "aria-labelledby": "event-h" },
+      h("h2", { id: "event-h" }, "Event"),
+      kv(["ID", h("code", { class: "key", id: "event-id" }, ev.id)], ["Ingested", time(ev.ingestedAt)], ["Deliveries", String(ev.deliveries.length)]),
+      h("h3", {}, "Payload"),
+      copyable(JSON.stringify(ev.payload, null, 2), "Payload", "event-payload"),
+    ),
+    h("section", { class: "card", "aria-labelledby": "fanout-h" },
+      h("h2", { id: "fanout-h" }, "Fan-out"),
+      h("table", { class: "table", id: "fanout" },
+        h("thead", {}, h("tr", {}, ...["Hook", "Status", "Attempts", "Last error", ""].map((t) => h("th", { scope: "col" }, t)))),
+        h("tbody", {}, ev.deliveries.map((d) => h("tr", { class: "fanout-row", "data-delivery": d.id, "data-hook": d.hookId },
+          h("td", { "data-label": "Hook" }, hookLink(d.hookId, d.hookName, d.hookDeleted)),
+          h("td", { "data-label": "Status" }, badge(d.status)),
+          h("td", { "data-label": "Attempts" }, d.attemptCount),
+          h("td", { "data-label": "Last error" }, d.lastError || "—"),
+          h("td", {}, h("a", { href: `#/deliveries/${d.id}` }, "Open delivery")),
+        ))),
+      ),
+    ),
+  );
+}
+
+async function deliveryView(id) {
+  let d;
+  try {
+    d = await api("GET", `/api/deliveries/${id}`);
+  } catch (err) {
+    return notFound(err, "No such delivery", `No delivery ${id} in this tenant.`);
+  }
+  const retry = d.status === "failed"
+    ? h("button", { type: "button", id: "retry-delivery", onclick: act(async (e) => {
+        e.target.disabled = true;
+        const r = await api("POST", `/api/deliveries/${id}/retry`);
+        toast(`Retry queued (attempt ${r.attempt}).`);
+        for (let i = 0; i < 40; i++) {
+          await new Promise((res) => setTimeout(res, 500));
+          const now = await api("GET", `/api/deliveries/${id}`).catch(() => null);
+          if (now && now.attemptCount > d.attemptCount) break;
+        }
+        if (location.hash === `#/deliveries/${id}`) await deliveryView(id);
+      }) }, "Retry now")
+    : null;
+  show(
+    h("p", { class: "row" }, h("a", { href: `#/hooks/${d.hookId}` }, "← Hook"), h("a", { href: `#/events/${d.eventId}`, id: "to-event" }, "Event and its fan-out")),
+    h("h1", {}, `Delivery of ${d.event}`),
+    h("section", { class: "card", "aria-labelledby": "delivery-h" },
+      h("h2", { id: "delivery-h" }, "Delivery"),
+      kv(["ID", h("code", { class: "key" }, d.id)], ["Status", badge(d.status)], ["Attempts", h("span", { id: "attempt-count" }, String(d.attemptCount))],
+        ["Event", h("a", { href: `#/events/${d.eventId}`, class: "key" }, d.eventId)], ["Created", time(d.createdAt)],
+        d.nextAttemptAt ? ["Next attempt", time(d.nextAttemptAt)] : null, d.lastError ? ["Last error", d.lastError] : null),
+      retry ? h("p", {}, retry) : null,
+    ),
+    h("section", { class: "card", "aria-labelledby": "attempts-h" },
+      h("h2", { id: "attempts-h" }, "Attempts"),
+      d.attempts.length
+        ? h("table", { class: "table", id: "attempts" },
+            h("thead", {}, h("tr", {}, ...["#", "Started", "Duration", "Result", "Response", ""].map((t) => h("th", { scope: "col" }, t)))),
+            h("tbody", {}, d.attempts.map((a) => h("tr", { class: "attempt-row", "data-attempt": a.number },
+              h("td", { "data-label": "#" }, a.number),
+              h("td", { "data-label": "Started" }, time(a.startedAt)),
+              h("td", { "data-label": "Duration" }, `${a.durationMs} ms`),
+              h("td", { "data-label": "Result" }, badge(a.result)),
+              h("td", { "data-label": "Response" }, a.responseStatus ?? a.error ?? "—"),
+              h("td", {}, h("a", { href: `#/deliveries/${d.id}/attempts/${a.number}` }, "Open attempt")),
+            ))))
+        : h("p", { class: "empty" }, d.status === "held" ? "Held: no attempt until the hook resumes." : "No attempt yet."),
+    ),
+    h("section", { class: "card", "aria-labelledby": "payload-h" }, h("h2", { id: "payload-h" }, "Payload"), copyable(JSON.stringify(d.payload, null, 2), "Payload", "delivery-payload")),
+  );
+}
+
+async function attemptView(id, number) {
+  let a;
+  try {
+    a = await api("GET", `/api/deliveries/${id}/attempts/${number}`);
+  } catch (err) {
+    return notFound(err, "No such attempt", `Delivery ${id} has no attempt ${number} in this tenant.`);
+  }
+  const req = a.request;
+  const requestText = req ? [`${req.method} ${req.url}`, ...req.headers.map((x) => `${x.name}: ${x.value}`), "", req.body].join("\n") : "";
+  const sig = (name) => req?.headers.find((x) => x.name === name)?.value;
+  show(
+    h("p", { class: "row" }, h("a", { href: `#/deliveries/${a.deliveryId}` }, "← Delivery"), h("a", { href: `#/events/${a.eventId}`, id: "to-event" }, "Event and its fan-out"), h("a", { href: `#/hooks/${a.hookId}` }, "Hook")),
+    h("h1", {}, `Attempt ${a.number} of ${a.event}`),
+    h("section", { class: "card", "aria-labelledby": "outcome-h" },
+      h("h2", { id: "outcome-h" }, "Outcome"),
+      kv(["Result", badge(a.result)], ["Started", time(a.startedAt)], ["Duration", `${a.durationMs} ms`], a.error ? ["Error", a.error] : null),
+    ),
+    h("section", { class: "card", "aria-labelledby": "request-h" },
+      h("h2", { id: "request-h" }, "Request sent"),
+      h("p", { class: "muted", id: "request-note" }, a.requestNote),
+      req
+        ? [
+            req.bodyMasked ? h("p", { class: "warn" }, "Sensitive values in the body are masked here, so these bytes differ from the ones sent and signed.") : null,
+            h("p", {}, h("code", { class: "key" }, `${req.method} ${req.url}`)),
+            h("h3", {}, "Headers"),
+            h("dl", { class: "kv headers", id: "request-headers" }, req.headers.flatMap((x) => [h("dt", {}, x.name), h("dd", {}, x.value)])),
+            h("h3", {}, "Body"),
+            copyable(req.body, "Body", "request-body"),
+            h("p", {}, h("button", { type: "button", class: "secondary", id: "copy-request", onclick: (e) => copyText(requestText, e.target.closest("section").querySelector("#request-body"), "Request") }, "Copy whole request")),
+          ]
+        : null,
+    ),
+    h("section", { class: "card", "aria-labelledby": "response-h" },
+      h("h2", { id: "response-h" }, "Response"),
+      kv(["Status", a.response.status === null ? "none (no answer)" : String(a.response.status)]),
+      a.response.body ? copyable(a.response.body, "Response", "response-body") : h("p", { class: "empty" }, "No body recorded."),
+      h("p", { class: "muted" }, a.responseNote),
+    ),
+    a.verify
+      ? h("section", { class: "card", "aria-labelledby": "verify-h", id: "verify" },
+          h("h2", { id: "verify-h" }, "Verify this signature"),
+          h("p", {}, "With the hook's signing secret ", h("code", { id: "masked-secret" }, a.verify.signingSecret), " (shown in full on the hook page only):"),
+          h("ul", {}, h("li", {}, a.verify.standardWebhooks), h("li", {}, a.verify.logto)),
+          sig("webhook-signature") ? kv(["webhook-id", h("code", { class: "key" }, sig("webhook-id"))], ["webhook-timestamp", h("code", {}, sig("webhook-timestamp"))], ["webhook-signature", h("code", { class: "key" }, sig("webhook-signature"))]) : null,
+        )
+      : null,
+  );
 }
 
 // ---------- tenants (operator only) ----------
@@ -871,6 +1254,8 @@ async function route() {
   const hash = location.hash.replace(/^#/, "") || "/";
   const tenantsRoute = !portal && /^\/tenants(\/|$)/.test(hash);
   chrome(tenantsRoute ? "tenants" : "hooks");
+  // Loading state of the whole view until it renders (each section then has its own).
+  if (!main.querySelector("[data-view-loading]")) main.replaceChildren(h("div", { "data-view-loading": "" }, loading("…")));
   try {
     if (!portal && !tenantsRoute) await fillSwitcher();
     let m;
@@ -878,6 +1263,9 @@ async function route() {
     else if (hash === "/new") await form();
     else if ((m = hash.match(/^\/hooks\/([0-9a-z]+)\/edit$/))) await form(m[1]);
     else if ((m = hash.match(/^\/hooks\/([0-9a-z]+)$/))) await details(m[1]);
+    else if ((m = hash.match(/^\/events\/(.+)$/))) await eventView(decodeURIComponent(m[1]));
+    else if ((m = hash.match(/^\/deliveries\/(dlv_[0-9A-Za-z]+)$/))) await deliveryView(m[1]);
+    else if ((m = hash.match(/^\/deliveries\/(dlv_[0-9A-Za-z]+)\/attempts\/(\d+)$/))) await attemptView(m[1], m[2]);
     else if (tenantsRoute && hash === "/tenants") await tenantsView();
     else if (tenantsRoute && (m = hash.match(/^\/tenants\/([a-z0-9][a-z0-9-]{0,62})$/))) await tenantView(m[1]);
     else show(h("div", { class: "card empty" }, "Nothing here. ", h("a", { href: "#/" }, "Back to hooks"), "."));

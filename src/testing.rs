@@ -1,6 +1,7 @@
 //! In-memory fakes of the ports, for native tests of the delivery logic and the API.
 
 use crate::core::hook::{Hook, HookConfig};
+use crate::core::hourly::{summarize, HourStats, HOUR_MS};
 use crate::core::tenant::{Tenant, TenantSummary, DEFAULT_TENANT};
 use crate::core::Result;
 use crate::delivery::ports::{
@@ -194,6 +195,7 @@ impl DeliveryLog for MemoryLog {
         &self,
         hook_id: &str,
         status: Option<&str>,
+        created: Option<(i64, i64)>,
         limit: usize,
         offset: usize,
     ) -> Result<(Vec<StoredDelivery>, usize)> {
@@ -202,6 +204,7 @@ impl DeliveryLog for MemoryLog {
             .borrow()
             .iter()
             .filter(|d| d.hook_id == hook_id && status.is_none_or(|s| s == d.status))
+            .filter(|d| created.is_none_or(|(since, until)| (since..=until).contains(&d.created_at)))
             .cloned()
             .map(|d| StoredDelivery { payload: None, ..d })
             .collect();
@@ -239,6 +242,31 @@ impl DeliveryLog for MemoryLog {
             .collect();
         failed.sort_by_key(|d| d.created_at);
         Ok(failed.into_iter().take(limit).collect())
+    }
+
+    async fn hourly(&self, hook_id: &str, start_ms: i64, end_ms: i64) -> Result<Vec<HourStats>> {
+        let mut by_hour: std::collections::BTreeMap<i64, Vec<(i64, bool)>> = Default::default();
+        for a in self.attempts.borrow().iter() {
+            if a.hook_id == hook_id && (start_ms..end_ms).contains(&a.started_at) {
+                by_hour.entry(a.started_at.div_euclid(HOUR_MS)).or_default().push((a.duration_ms, a.success));
+            }
+        }
+        Ok(by_hour.iter().map(|(hour, attempts)| summarize(*hour, attempts)).collect())
+    }
+
+    async fn event_deliveries(
+        &self,
+        hook_ids: &[&str],
+        event_id: &str,
+        _created_ms: i64,
+    ) -> Result<Vec<StoredDelivery>> {
+        Ok(self
+            .deliveries
+            .borrow()
+            .iter()
+            .filter(|d| d.event_id == event_id && hook_ids.contains(&d.hook_id.as_str()))
+            .cloned()
+            .collect())
     }
 
     async fn release_held(

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium } from "playwright-core";
-import { startWorker, ROOT, ADMIN_TOKEN } from "./support/worker.mjs";
+import { startWorker, ROOT, ADMIN_TOKEN, INGEST_TOKEN } from "./support/worker.mjs";
 import { startReceiver } from "./support/receiver.mjs";
 import { until } from "./support/util.mjs";
 
@@ -149,10 +149,10 @@ describe("admin console", () => {
     await page.goto(`${w.url}/#/hooks/${hook.id}/edit`);
     await page.getByLabel("Rate limit (attempts per second, 1–1000)").fill("1001");
     await page.getByLabel("Max in flight (1–100)").fill("3");
-    await page.locator("form button[type=submit]").click();
+    await page.locator("main form button[type=submit]").click();
     await page.locator("#perSecond-error").filter({ hasText: /1 to 1000/ }).waitFor();
     await page.getByLabel("Rate limit (attempts per second, 1–1000)").fill("5");
-    await page.locator("form button[type=submit]").click();
+    await page.locator("main form button[type=submit]").click();
     await page.getByRole("heading", { name: "CRM sync" }).waitFor();
     const saved = (await w.admin("GET", `/api/hooks/${hook.id}`)).json.config;
     assert.deepEqual([saved.rateLimit, saved.maxInFlight], [{ perSecond: 5 }, 3]);
@@ -161,7 +161,7 @@ describe("admin console", () => {
     assert.equal(await page.getByLabel("Rate limit (attempts per second, 1–1000)").inputValue(), "5");
     await page.getByLabel("Rate limit (attempts per second, 1–1000)").fill("");
     await page.getByLabel("Max in flight (1–100)").fill("");
-    await page.locator("form button[type=submit]").click();
+    await page.locator("main form button[type=submit]").click();
     await page.getByRole("heading", { name: "CRM sync" }).waitFor();
     const cleared = (await w.admin("GET", `/api/hooks/${hook.id}`)).json.config;
     assert.ok(!("rateLimit" in cleared) && !("maxInFlight" in cleared), "cleared fields remove the limits");
@@ -546,5 +546,280 @@ describe("tenants and the portal in the console", () => {
     await page.screenshot({ path: path.join(ARTIFACTS, "console-tenant-hooks-375.png"), fullPage: true });
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.screenshot({ path: path.join(ARTIFACTS, "console-tenant-hooks-1280.png"), fullPage: true });
+  });
+});
+
+// Delivery health, one event's fan-out and one attempt opened up, with real deliveries to the
+// loopback receiver: one hook whose endpoint always answers 2xx, one that fails three times.
+describe("delivery health, events and attempts in the console", () => {
+  let w;
+  let rx;
+  let browser;
+  let page;
+  const hooks = {};
+  let failedEvent; // an event both hooks received; the flaky one answered 500
+  const noHorizontalScroll = async (what) => {
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 375, `${what}: no horizontal scrolling at 375 px (scrollWidth ${width})`);
+  };
+  const shoot = (name) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    rx = await startReceiver();
+    w = await startWorker({ vars: { RETRY_SCHEDULE: "1" } });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on("dialog", (d) => d.accept());
+    const create = async (name, url, events) => {
+      const r = await w.admin("POST", "/api/hooks", { name, events, config: { url, retries: 0 } });
+      assert.equal(r.status, 201, r.text);
+      return r.json;
+    };
+    hooks.steady = await create("Billing", rx.url("/steady"), ["PostSignIn", "User.Created"]);
+    hooks.flaky = await create("Audit", rx.url("/flaky"), ["PostSignIn"]);
+    rx.behave("/steady", { status: 204, delayMs: 20 }, { status: 200, delayMs: 150 }, { status: 204 });
+    rx.behave("/flaky", { status: 500, body: '{"error":"db down","token":"t0p"}' }, { status: 500, body: "nope" }, { status: 503, body: "busy" }, { status: 204 });
+    const ids = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await w.ingest({ event: "PostSignIn", userId: `u-${i}` });
+      assert.equal(r.status, 202, r.text);
+      ids.push(r.json);
+    }
+    // 22 more for the steady hook alone: its deliveries then span two pages of 20.
+    const batch = await w.ingest(Array.from({ length: 22 }, (_, i) => ({ event: "User.Created", data: { n: i } })));
+    assert.equal(batch.status, 202, batch.text);
+    await until("every delivery to finish", async () => {
+      const list = (await w.admin("GET", `/api/hooks/${hooks.flaky.id}/deliveries?page_size=50`)).json;
+      const steady = (await w.admin("GET", `/api/hooks/${hooks.steady.id}/deliveries?page_size=50`)).json;
+      return list.length === 5 && list.every((d) => ["succeeded", "failed"].includes(d.status)) && steady.length === 27 && steady.every((d) => d.status === "succeeded");
+    }, 30000);
+    // The event whose attempt got the receiver's first answer (a 500 with a JSON body).
+    const first = rx.received("/flaky")[0].headers["webhook-id"];
+    failedEvent = ids.find((e) => e.id === first);
+    assert.ok(failedEvent, `the first request to /flaky carries one of our events: ${first}`);
+    await page.goto(w.url + "/");
+    await page.getByLabel("Admin token").fill(ADMIN_TOKEN);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Hooks" }).waitFor();
+  });
+  after(async () => {
+    await browser?.close();
+    await w?.stop();
+    await rx?.stop();
+  });
+
+  test("the hook list shows a 24 h trend per hook with the failures the receiver produced", async () => {
+    const flaky = page.locator(`[data-trend="${hooks.flaky.id}"] svg.spark`);
+    const steady = page.locator(`[data-trend="${hooks.steady.id}"] svg.spark`);
+    await flaky.waitFor();
+    await steady.waitFor();
+    assert.equal(await flaky.getAttribute("data-failures"), "3");
+    assert.ok((await flaky.locator("rect.bar-bad").count()) >= 1, "failures drawn in red");
+    assert.equal(await steady.getAttribute("data-failures"), "0");
+    assert.equal(await steady.locator("rect.bar-bad").count(), 0);
+    assert.ok((await steady.locator("rect.bar-ok").count()) >= 1);
+    assert.match(await flaky.getAttribute("aria-label"), /5 attempts, 3 failed/);
+    await shoot("health-list-1280");
+    await page.setViewportSize({ width: 375, height: 800 });
+    await noHorizontalScroll("hook list with trends");
+    await shoot("health-list-375");
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  test("a hook's charts show attempts per hour split success/failure and p50/p95 duration, for 24 h and 7 days", async () => {
+    await page.getByRole("link", { name: "Audit" }).click();
+    const chart = page.locator("#attempts-chart");
+    await chart.waitFor();
+    assert.deepEqual([await chart.getAttribute("data-requests"), await chart.getAttribute("data-failures")], ["5", "3"]);
+    assert.ok((await chart.locator("rect.bar-bad").count()) >= 1);
+    const api = (await w.admin("GET", `/api/hooks/${hooks.flaky.id}/stats/hourly?range=24h`)).json;
+    const busy = api.hours.filter((x) => x.requestCount);
+    assert.equal(busy.reduce((n, x) => n + x.failureCount, 0), 3, "the API counts the receiver's three 5xx");
+    // The bucket's SQL gives exactly the nearest-rank percentiles of the recorded durations.
+    const durations = new Map();
+    for (const d of (await w.admin("GET", `/api/hooks/${hooks.flaky.id}/deliveries?page_size=50`)).json) {
+      for (const a of (await w.admin("GET", `/api/deliveries/${d.id}`)).json.attempts) {
+        const hour = a.startedAt - (a.startedAt % 3600000);
+        durations.set(hour, [...(durations.get(hour) || []), a.durationMs]);
+      }
+    }
+    const rank = (list, p) => [...list].sort((a, b) => a - b)[Math.max(1, Math.ceil((p * list.length) / 100)) - 1];
+    for (const x of busy) {
+      const list = durations.get(x.start) || [];
+      assert.deepEqual([x.p50DurationMs, x.p95DurationMs], [rank(list, 50), rank(list, 95)], `hour ${x.start}: ${list}`);
+    }
+    assert.notEqual(await page.locator("#duration-chart path.p50").getAttribute("d"), "M0 0", "a p50 line is drawn");
+    assert.match(await page.locator("#duration-chart figcaption").innerText(), /worst hourly p95 \d+ ms/);
+    // Keyboard: the range buttons are real buttons.
+    await page.getByRole("button", { name: "7 days" }).focus();
+    await page.keyboard.press("Enter");
+    await page.locator('#attempts-chart[data-range="7d"]').waitFor();
+    assert.equal(await page.locator("#attempts-chart svg rect.bar-bad").count() >= 1, true);
+    assert.equal(await page.getByRole("button", { name: "7 days" }).getAttribute("aria-pressed"), "true");
+    await page.getByRole("button", { name: "24 hours" }).click();
+    await page.locator('#attempts-chart[data-range="24h"]').waitFor();
+    await page.locator(".stats-table summary").click();
+    await page.locator(".stats-table tbody tr").first().waitFor();
+    await shoot("health-hook-1280");
+    await page.setViewportSize({ width: 375, height: 800 });
+    await noHorizontalScroll("hook page with charts");
+    await shoot("health-hook-375");
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  test("deliveries filter by status and creation time, with paging", async () => {
+    await page.goto(`${w.url}/#/hooks/${hooks.steady.id}`);
+    await page.locator(".delivery-row").first().waitFor();
+    assert.equal(await page.locator(".delivery-row").count(), 20);
+    assert.match(await page.locator("#page-info").innerText(), /Page 1 of 2 · 27 deliveries/);
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.locator("#page-info", { hasText: "Page 2 of 2" }).waitFor();
+    assert.equal(await page.locator(".delivery-row").count(), 7);
+    await page.goto(`${w.url}/#/hooks/${hooks.flaky.id}`);
+    await page.locator(".delivery-row").first().waitFor();
+    await page.locator("#status-filter").selectOption("failed");
+    await page.locator("#page-info", { hasText: "3 deliveries" }).waitFor();
+    assert.equal(await page.locator(".delivery-row").count(), 3);
+    await page.locator("#from-filter").fill("2099-01-01T00:00");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.locator("#no-deliveries", { hasText: "No deliveries match these filters." }).waitFor();
+    await page.locator("#from-filter").fill("");
+    await page.locator("#to-filter").fill("2000-01-01T00:00");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.locator("#no-deliveries").waitFor();
+    await page.locator("#to-filter").fill("");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.locator("#page-info", { hasText: "3 deliveries" }).waitFor();
+  });
+
+  test("an event page, found by id, shows the payload and every delivery it fanned out to", async () => {
+    await page.locator("#event-q").fill(failedEvent.id);
+    await page.locator("#event-q").press("Enter");
+    await page.locator("#fanout").waitFor();
+    const rows = page.locator(".fanout-row");
+    assert.equal(await rows.count(), 2);
+    assert.match(await page.locator(`.fanout-row[data-hook="${hooks.flaky.id}"]`).innerText(), /Audit[\s\S]*failed[\s\S]*1/);
+    assert.match(await page.locator(`.fanout-row[data-hook="${hooks.steady.id}"]`).innerText(), /Billing[\s\S]*succeeded/);
+    assert.match(await page.locator("#event-payload").innerText(), /"userId": "u-\d"/);
+    assert.equal(await page.locator("#event-id").innerText(), failedEvent.id);
+    await shoot("health-event-1280");
+    await page.setViewportSize({ width: 375, height: 800 });
+    await noHorizontalScroll("event page");
+    await shoot("health-event-375");
+    await page.setViewportSize({ width: 1280, height: 900 });
+    // Every delivery links here, and an unknown id is an empty state, not an error.
+    await page.goto(`${w.url}/#/hooks/${hooks.flaky.id}`);
+    const link = page.locator(`.delivery-row[data-delivery="${failedEvent.deliveries.find((d) => d.hookId === hooks.flaky.id).id}"] a.event-link`);
+    await link.click();
+    await page.locator("#fanout").waitFor();
+    await page.locator("#event-q").fill("evt_doesnotexist");
+    await page.locator("#event-q").press("Enter");
+    await page.getByRole("heading", { name: "No such event" }).waitFor();
+  });
+
+  test("an attempt shows the exact request sent (both signatures, body) and the response, with the secret masked", async () => {
+    const delivery = failedEvent.deliveries.find((d) => d.hookId === hooks.flaky.id).id;
+    await page.goto(`${w.url}/#/deliveries/${delivery}`);
+    await page.locator(".attempt-row").first().waitFor();
+    await page.locator('.attempt-row[data-attempt="1"]').getByRole("link", { name: "Open attempt" }).click();
+    await page.locator("#request-headers").waitFor();
+    const sent = rx.received("/flaky").find((r) => r.headers["webhook-id"] === failedEvent.id);
+    assert.ok(sent, "the receiver got the event");
+    assert.equal(await page.locator("#request-body").innerText(), sent.body.toString());
+    const headers = await page.locator("#request-headers").innerText();
+    for (const name of ["logto-signature-sha-256", "webhook-signature", "webhook-timestamp", "webhook-id"]) {
+      assert.ok(headers.includes(`${name}\n${sent.headers[name]}`) || headers.includes(sent.headers[name]), `${name} as received: ${sent.headers[name]}\n${headers}`);
+    }
+    assert.match(await page.locator("#response-body").innerText(), /"token":"\*\*\*\*\*\*"/);
+    assert.match(await page.locator("#response-h").locator("..").innerText(), /500/);
+    const masked = await page.locator("#masked-secret").innerText();
+    assert.match(masked, /^whsec_.{4}…$/);
+    const text = await page.locator("main").innerText();
+    assert.ok(!text.includes(hooks.flaky.signingKey) && !text.includes(hooks.flaky.signingSecret), "the secret stays masked");
+    assert.match(await page.locator("#request-note").innerText(), /current configuration and signing key/);
+    await page.locator("#to-event").waitFor();
+    await shoot("health-attempt-1280");
+    await page.setViewportSize({ width: 375, height: 800 });
+    await noHorizontalScroll("attempt page");
+    await shoot("health-attempt-375");
+    await page.setViewportSize({ width: 1280, height: 900 });
+    // A log entry links to its attempt too.
+    await page.goto(`${w.url}/#/hooks/${hooks.flaky.id}`);
+    await page.locator(".log-row a.attempt-link").first().click();
+    await page.locator("#request-headers").waitFor();
+  });
+
+  test("after a retry the hook page refreshes its numbers, charts and the delivery without a reload", async () => {
+    const delivery = failedEvent.deliveries.find((d) => d.hookId === hooks.flaky.id).id;
+    await page.goto(`${w.url}/#/hooks/${hooks.flaky.id}`);
+    await page.locator('#attempts-chart[data-requests="5"]').waitFor();
+    assert.match(await page.locator("#numbers-24h").innerText(), /Requests \(24h\): 5/);
+    const row = page.locator(`.delivery-row[data-delivery="${delivery}"]`);
+    await row.getByRole("button", { name: "Retry" }).click();
+    await page.locator('#attempts-chart[data-requests="6"]').waitFor({ timeout: 25000 });
+    await page.locator("#numbers-24h", { hasText: "Requests (24h): 6" }).waitFor();
+    await row.getByText("succeeded").waitFor();
+    assert.equal(await row.locator("td[data-label=Attempts]").innerText(), "2");
+  });
+
+  test("a portal session finds its own tenant's events only", async () => {
+    assert.equal((await w.admin("POST", "/api/tenants", { id: "shop", name: "Shop" })).status, 201);
+    const hook = await w.call("POST", "/api/hooks", { token: ADMIN_TOKEN, headers: { "hookwing-tenant": "shop" }, body: { name: "Shop hook", events: ["PostSignIn"], config: { url: rx.url("/shop") } } });
+    assert.equal(hook.status, 201, hook.text);
+    const own = await w.call("POST", "/api/events", { token: INGEST_TOKEN, headers: { "hookwing-tenant": "shop" }, body: { event: "PostSignIn", userId: "shopper" } });
+    assert.equal(own.status, 202, own.text);
+    await until("shop's delivery", async () => (await w.call("GET", `/api/deliveries/${own.json.deliveries[0].id}`, { token: ADMIN_TOKEN, headers: { "hookwing-tenant": "shop" } })).json?.status === "succeeded");
+    const portal = (await w.admin("POST", "/api/tenants/shop/portal", {})).json;
+    const ctx = await browser.newContext({ viewport: { width: 375, height: 800 } });
+    const p = await ctx.newPage();
+    await p.goto(portal.url);
+    await p.locator('#hooks[data-tenant="shop"]').waitFor();
+    await p.locator("#event-q").fill(own.json.id);
+    await p.locator("#event-q").press("Enter");
+    await p.locator('.fanout-row', { hasText: "Shop hook" }).waitFor();
+    await p.locator("#event-q").fill(failedEvent.id);
+    await p.locator("#event-q").press("Enter");
+    await p.getByRole("heading", { name: "No such event" }).waitFor();
+    assert.equal(await p.locator("#fanout").count(), 0, "the default tenant's event is not shown to shop");
+    await ctx.close();
+  });
+
+  test("every view has loading and error states, and dark mode follows the system", async () => {
+    let release;
+    const held = new Promise((r) => (release = r));
+    await page.route("**/stats/hourly**", async (route) => {
+      await held;
+      await route.fulfill({ status: 500, contentType: "application/json", body: JSON.stringify({ code: "internal.server_error", message: "storage unavailable" }) });
+    });
+    await page.goto(`${w.url}/#/`);
+    await page.locator("#hooks").waitFor();
+    await page.goto(`${w.url}/#/hooks/${hooks.flaky.id}`);
+    await page.locator("#charts .loading").waitFor();
+    release();
+    await page.locator("#charts .load-error", { hasText: "storage unavailable" }).waitFor();
+    await page.unroute("**/stats/hourly**");
+    await page.locator("#charts").getByRole("button", { name: "Try again" }).click();
+    await page.locator("#attempts-chart").waitFor();
+    await page.emulateMedia({ colorScheme: "dark" });
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const [r, g, b] = bg.match(/\d+/g).map(Number);
+    assert.ok(r + g + b < 120, `a dark background in dark mode, got ${bg}`);
+    await shoot("health-hook-dark-1280");
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.goto(`${w.url}/#/events/${failedEvent.id}`);
+    await page.locator("#fanout").waitFor();
+    await shoot("health-event-dark-375");
+    await page.emulateMedia({ colorScheme: "light" });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    // A hook with no attempts yet: empty states, not errors.
+    const quiet = (await w.admin("POST", "/api/hooks", { name: "Quiet", events: ["Role.Created"], config: { url: rx.url("/quiet") } })).json;
+    await page.goto(`${w.url}/#/hooks/${quiet.id}`);
+    await page.locator("#no-attempts").waitFor();
+    await page.locator("#no-deliveries", { hasText: "No deliveries yet." }).waitFor();
   });
 });

@@ -6,7 +6,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let mut n = 0;
-    let Ok(ingest) = parse_ingest(data, 1_700_000_000_000, || {
+    let Ok(ingest) = parse_ingest(data, 1_700_000_000_000, |_| {
         n += 1;
         format!("evt_{n}")
     }) else {

@@ -192,7 +192,7 @@ impl<P: Platform> App<P> {
                 let request = request::signed(
                     &config,
                     hook,
-                    &ids::event_id(),
+                    &ids::event_id(self.clock.now_ms()),
                     body,
                     now,
                     self.config.delivery_timeout_ms,

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 const DEFAULT_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 
-fn time_param(req: &Request, name: &str) -> Result<Option<i64>, Error> {
+pub(super) fn time_param(req: &Request, name: &str) -> Result<Option<i64>, Error> {
     req.query(name)
         .map(|v| {
             // A JSON number exactly (no spaces, `+`, `inf` or `NaN`), as documented.

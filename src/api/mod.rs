@@ -3,10 +3,13 @@
 //! once.
 
 pub(crate) mod access;
+mod attempt_detail;
 mod catalog;
 mod deliveries;
+mod event_lookup;
 mod events;
 mod health;
+mod hook_stats;
 mod hooks;
 mod logs;
 pub mod openapi;
@@ -115,6 +118,9 @@ impl<P: Platform> App<P> {
             Route::ResumeHook => self.resume_hook(tenant()?, id).await,
             Route::GetDelivery => self.get_delivery(tenant()?, id).await,
             Route::RetryDelivery => self.retry_delivery(tenant()?, id).await,
+            Route::GetEvent => self.get_event(tenant()?, id).await,
+            Route::HourlyStats => self.hourly_stats(req, tenant()?, id).await,
+            Route::GetAttempt => self.get_attempt(tenant()?, id, second).await,
             Route::IngestEvents => self.ingest_events(req, tenant()?).await,
             Route::RelayLogto => self.relay_logto(req).await,
             Route::RelayLogtoTenant => self.relay_logto_tenant(req, id).await,
@@ -169,8 +175,29 @@ pub mod test_support {
         (resp.status, json)
     }
 
+    /// With the admin token (the ingest token for `POST /api/events`), acting on `tenant`.
+    pub fn call_in(app: &TestApp, method: &str, path: &str, tenant: &str, body: &str) -> (u16, Value) {
+        let token = if path == "/api/events" { "ingest" } else { "admin" };
+        let resp = call_with(app, method, path, Some(token), &[("hookwing-tenant", tenant)], body);
+        let json =
+            if resp.body.is_empty() { Value::Null } else { serde_json::from_slice(&resp.body).unwrap() };
+        (resp.status, json)
+    }
+
     pub fn call_full(app: &TestApp, method: &str, path: &str, token: Option<&str>, body: &str) -> Response {
-        let mut headers = Vec::new();
+        call_with(app, method, path, token, &[], body)
+    }
+
+    pub fn call_with(
+        app: &TestApp,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        extra: &[(&str, &str)],
+        body: &str,
+    ) -> Response {
+        let mut headers: Vec<(String, String)> =
+            extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         if let Some(t) = token {
             headers.push(("authorization".to_string(), format!("Bearer {t}")));
         }

@@ -35,6 +35,9 @@ pub enum Route {
     SetRelayKey,
     DeleteRelayKey,
     CreatePortal,
+    GetEvent,
+    HourlyStats,
+    GetAttempt,
 }
 
 /// Who may call a route. Checked once, in `api::dispatch`, before any handler runs; the
@@ -88,6 +91,10 @@ pub const ROUTES: &[(&str, &str, Route, Auth)] = &[
     ("PUT", "/api/tenants/:id/relay", Route::SetRelayKey, Auth::ManageNamed),
     ("DELETE", "/api/tenants/:id/relay", Route::DeleteRelayKey, Auth::ManageNamed),
     ("POST", "/api/tenants/:id/portal", Route::CreatePortal, Auth::Operator),
+    // After `/api/events/catalog`, which the first match serves.
+    ("GET", "/api/events/:id", Route::GetEvent, Auth::Manage),
+    ("GET", "/api/hooks/:id/stats/hourly", Route::HourlyStats, Auth::Manage),
+    ("GET", "/api/deliveries/:id/attempts/:number", Route::GetAttempt, Auth::Manage),
 ];
 
 fn matches<'a>(pattern: &str, path: &'a str) -> Option<Vec<&'a str>> {
@@ -149,6 +156,13 @@ mod tests {
         let (route, auth, params) = resolve("DELETE", "/api/tenants/acme/tokens/tok_1").unwrap();
         assert_eq!((route, auth, params), (Route::RevokeToken, Auth::Operator, vec!["acme", "tok_1"]));
         assert_eq!(resolve("PUT", "/api/tenants/acme/relay").unwrap().1, Auth::ManageNamed);
+        assert_eq!(resolve("GET", "/api/events/catalog").unwrap().0, Route::Catalog);
+        assert_eq!(
+            resolve("GET", "/api/events/evt_x").unwrap(),
+            (Route::GetEvent, Auth::Manage, vec!["evt_x"])
+        );
+        let (route, _, params) = resolve("GET", "/api/deliveries/dlv_x/attempts/2").unwrap();
+        assert_eq!((route, params), (Route::GetAttempt, vec!["dlv_x", "2"]));
     }
 
     #[test]

@@ -33,8 +33,13 @@ fn too_large(what: &str, limit: usize) -> Error {
     Error::new(413, "event.too_large", format!("{what} exceeds {} KiB.", limit / 1024))
 }
 
-/// Parses an ingest body. `new_id` names each event; `now_ms` fills a missing `createdAt`.
-pub fn parse_ingest(body: &[u8], now_ms: i64, mut new_id: impl FnMut() -> String) -> Result<Ingest, Error> {
+/// Parses an ingest body. `new_id` names each event from `now_ms` (ids are time-ordered);
+/// `now_ms` also fills a missing `createdAt`.
+pub fn parse_ingest(
+    body: &[u8],
+    now_ms: i64,
+    mut new_id: impl FnMut(i64) -> String,
+) -> Result<Ingest, Error> {
     if body.len() > MAX_BATCH_BYTES {
         return Err(too_large("The request body", MAX_BATCH_BYTES));
     }
@@ -58,7 +63,7 @@ pub fn parse_ingest(body: &[u8], now_ms: i64, mut new_id: impl FnMut() -> String
         .enumerate()
         .map(|(i, item)| {
             let path = if batch { format!("[{i}]") } else { String::new() };
-            normalise(item, &path, &now, new_id())
+            normalise(item, &path, &now, new_id(now_ms))
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Ingest { batch, events })
@@ -142,7 +147,7 @@ mod tests {
 
     fn ingest(body: &str) -> Result<Ingest, Error> {
         let mut n = 0;
-        parse_ingest(body.as_bytes(), 1_755_777_600_000, || {
+        parse_ingest(body.as_bytes(), 1_755_777_600_000, |_| {
             n += 1;
             format!("evt_{n}")
         })

@@ -48,9 +48,32 @@ pub fn token_id() -> String {
     format!("tok_{}", random_string(HOOK_ID_LEN, LOWER_ALNUM))
 }
 
-/// The event id, sent as `webhook-id`: the receivers' idempotency key.
-pub fn event_id() -> String {
-    format!("evt_{}", random_string(SUFFIX_LEN, ALNUM))
+/// The event id, sent as `webhook-id`: the receivers' idempotency key. Time-ordered like
+/// delivery ids, so `GET /api/events/:id` knows which day's buckets hold its deliveries with
+/// no index: `evt_` + UTC day (4 base-36 digits) + millisecond of that day (6 base-36
+/// digits) + 16 random characters (95 bits: still unguessable).
+pub fn event_id(now_ms: i64) -> String {
+    let day = now_ms.div_euclid(DAY_MS);
+    let ms = now_ms.rem_euclid(DAY_MS);
+    format!("evt_{}{}{}", base36(day, 4), base36(ms, 6), random_string(EVENT_RANDOM_LEN, ALNUM))
+}
+
+const EVENT_RANDOM_LEN: usize = 16;
+/// Length of an event id made by `event_id` (ids made before it are `evt_` + 24 random).
+pub const EVENT_ID_LEN: usize = 4 + 4 + 6 + EVENT_RANDOM_LEN;
+
+/// When an event with this id was ingested (epoch ms). `None` for anything `event_id` did
+/// not make, including the older random-only ids.
+pub fn event_created_at(id: &str) -> Option<i64> {
+    let rest = id.strip_prefix("evt_").filter(|r| r.len() == EVENT_ID_LEN - 4 && r.is_ascii())?;
+    let lower = |s: &str| s.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase());
+    let random_ok = rest[10..].bytes().all(|b| b.is_ascii_alphanumeric());
+    if !lower(&rest[..10]) || !random_ok {
+        return None;
+    }
+    let day = i64::from_str_radix(&rest[..4], 36).ok()?;
+    let ms = i64::from_str_radix(&rest[4..10], 36).ok().filter(|ms| *ms < DAY_MS)?;
+    Some(day * DAY_MS + ms)
 }
 
 /// A delivery id that says where its record lives (SPEC §10): `dlv_` + the hook id + the
@@ -67,7 +90,8 @@ const DELIVERY_RANDOM_LEN: usize = 10;
 /// Length of a delivery id made by `delivery_id`.
 pub const DELIVERY_ID_LEN: usize = 4 + HOOK_ID_LEN + 4 + 6 + DELIVERY_RANDOM_LEN;
 
-fn base36(n: i64, width: usize) -> String {
+/// `n` in base 36 (lowercase), zero-padded to `width` digits.
+pub fn base36(n: i64, width: usize) -> String {
     let mut n = n.max(0);
     let mut digits = vec![b'0'; width];
     for slot in digits.iter_mut().rev() {
@@ -142,9 +166,29 @@ mod tests {
 
     #[test]
     fn event_and_delivery_ids_are_prefixed() {
-        assert!(event_id().starts_with("evt_"));
+        assert!(event_id(0).starts_with("evt_"));
         assert!(delivery_id(&hook_id(), 0).starts_with("dlv_"));
-        assert_eq!(event_id().len(), 28);
+        assert_eq!(event_id(0).len(), EVENT_ID_LEN);
+    }
+
+    #[test]
+    fn an_event_id_says_when_it_was_made_sorts_by_time_and_stays_random() {
+        let at = 1_796_434_087_994;
+        let (a, b) = (event_id(at), event_id(at));
+        assert_eq!(event_created_at(&a), Some(at));
+        assert_ne!(a, b, "16 random characters tell two events of one millisecond apart");
+        assert!(event_id(at + 1)[..14] > a[..14]);
+        assert!(a[14..].len() >= 16 && a[14..].bytes().all(|c| c.is_ascii_alphanumeric()));
+        // A Standard Webhooks `webhook-id` is any printable token; ours has no separators.
+        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_'));
+        let legacy = format!("evt_{}", random_string(SUFFIX_LEN, ALNUM));
+        let past_midnight = format!("evt_0000{}{}", base36(DAY_MS, 6), &a[14..]);
+        for bad in
+            [legacy.as_str(), "evt_", "", &a[..a.len() - 1], &a.replace("evt_", "dlv_"), &past_midnight]
+        {
+            assert_eq!(event_created_at(bad), None, "{bad}");
+        }
+        assert_eq!(event_created_at(&format!("{}{}", &a[..4], a[4..].to_uppercase())), None);
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod config;
 pub mod error;
 pub mod event;
 pub mod hook;
+pub mod hourly;
 pub mod ids;
 pub mod log_entry;
 pub mod retry;

@@ -117,12 +117,35 @@ pub fn merge_newest<T, K: Ord>(
     (all.into_iter().skip(offset).take(limit).collect(), total)
 }
 
+/// How long after its event id's time an event's deliveries may be created (the ingest
+/// reads the hook snapshot and claims an idempotency key in between), and before it
+/// (clocks of one request never run backwards, but a margin costs nothing).
+pub const EVENT_LAG_MS: i64 = 5 * 60 * 1000;
+pub const EVENT_LEAD_MS: i64 = 5 * 1000;
+
+/// The buckets of one hook that can hold an event's deliveries, with the creation window in
+/// each: usually one day, two near midnight.
+pub fn event_days(created_ms: i64) -> Vec<(i64, i64, i64)> {
+    let (from, to) = (created_ms - EVENT_LEAD_MS, created_ms + EVENT_LAG_MS);
+    (day_of(from)..=day_of(to))
+        .map(|day| (day, from.max(day * DAY_MS), to.min((day + 1) * DAY_MS - 1)))
+        .collect()
+}
+
+/// The stored (compact) delivery ids of bucket `day` created in [from, to]: ids start with
+/// their millisecond of the day, so `lower <= id < upper` is a primary-key range.
+pub fn event_window(day: i64, from_ms: i64, to_ms: i64) -> (String, String) {
+    let within = |ms: i64| (ms - day * DAY_MS).clamp(0, DAY_MS);
+    (crate::core::ids::base36(within(from_ms), 6), crate::core::ids::base36(within(to_ms) + 1, 6))
+}
+
 /// How a bucket stores what every row of it would repeat (SPEC §10's byte budget): delivery
 /// ids without their bucket's `dlv_`+hook+day prefix, event ids without `evt_`, event names
 /// and statuses as small integers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Compact {
     hook_id: String,
+    day: i64,
     prefix: String,
 }
 
@@ -130,7 +153,12 @@ pub const STATUSES: [&str; 5] = ["pending", "retrying", "succeeded", "failed", "
 
 impl Compact {
     pub fn new(hook_id: &str, day: i64) -> Self {
-        Self { hook_id: hook_id.to_string(), prefix: crate::core::ids::delivery_prefix(hook_id, day) }
+        Self { hook_id: hook_id.to_string(), day, prefix: crate::core::ids::delivery_prefix(hook_id, day) }
+    }
+
+    /// The bucket's UTC day.
+    pub fn day(&self) -> i64 {
+        self.day
     }
 
     /// The bucket's hook: every row of it belongs to this hook.
@@ -277,6 +305,14 @@ pub enum BucketRequest {
     Release { guard_until_ms: i64, limit: usize },
     /// What this object has written and stores (for the capacity counters).
     Usage,
+    /// Attempts started in [start, end) per UTC hour (`core::hourly`), oldest first.
+    Hourly { start_ms: i64, end_ms: i64 },
+    /// The deliveries of one event, with payloads: only rows whose id (creation time) lies
+    /// in [from, to] are read, through the primary key (`event_window`), no index needed.
+    EventDeliveries { event_id: String, from_ms: i64, to_ms: i64 },
+    /// Deliveries created in [since, until], newest first (the first `limit`), optionally
+    /// of one status, and how many match.
+    DeliveriesBetween { status: Option<String>, since_ms: i64, until_ms: i64, limit: usize },
 }
 
 impl BucketRequest {
@@ -289,13 +325,17 @@ impl BucketRequest {
             | BucketRequest::FirstFailureAfter { .. } => serde_json::Value::Null,
             BucketRequest::Delivery { .. } => serde_json::Value::Null,
             BucketRequest::Stats { .. } => json!(Counts::default()),
-            BucketRequest::Attempts { .. } | BucketRequest::Deliveries { .. } => {
+            BucketRequest::Attempts { .. }
+            | BucketRequest::Deliveries { .. }
+            | BucketRequest::DeliveriesBetween { .. } => {
                 json!({ "rows": [], "total": 0 })
             }
             BucketRequest::AttemptsOf { .. }
             | BucketRequest::Payloads { .. }
             | BucketRequest::Failed { .. }
-            | BucketRequest::Release { .. } => {
+            | BucketRequest::Release { .. }
+            | BucketRequest::Hourly { .. }
+            | BucketRequest::EventDeliveries { .. } => {
                 json!([])
             }
             BucketRequest::Usage => json!(Usage::default()),
@@ -341,6 +381,36 @@ mod tests {
         assert_eq!(delivery_day(&id, at + 3 * DAY_MS), 20_000, "later writes go to the same bucket");
         assert_eq!(delivery_day("dlv_legacy", at), 20_000, "an old-style id goes by the write's day");
         assert_eq!(bucket_name("h", 20_000), "h/20000");
+    }
+
+    #[test]
+    fn an_events_deliveries_are_looked_for_in_its_day_and_the_next_near_midnight() {
+        let noon = 20_000 * DAY_MS + DAY_MS / 2;
+        assert_eq!(event_days(noon), vec![(20_000, noon - EVENT_LEAD_MS, noon + EVENT_LAG_MS)]);
+        let late = 20_001 * DAY_MS - 1000;
+        let days = event_days(late);
+        assert_eq!(days.iter().map(|d| d.0).collect::<Vec<_>>(), [20_000, 20_001]);
+        assert_eq!(days[0].2, 20_001 * DAY_MS - 1);
+        assert_eq!(days[1].1, 20_001 * DAY_MS);
+    }
+
+    #[test]
+    fn an_event_window_bounds_the_compact_ids_created_in_it() {
+        let hook = hook_id();
+        let day = 20_000;
+        let at = day * DAY_MS + 3_600_000;
+        let c = Compact::new(&hook, day);
+        let (lo, hi) = event_window(day, at - 10, at + 10);
+        let inside = delivery_id(&hook, at);
+        let edge = delivery_id(&hook, at + 10);
+        let after = delivery_id(&hook, at + 11);
+        let before = delivery_id(&hook, at - 11);
+        for id in [&inside, &edge] {
+            assert!(lo.as_str() <= c.id(id) && c.id(id) < hi.as_str(), "{id}");
+        }
+        for id in [&after, &before] {
+            assert!(!(lo.as_str() <= c.id(id) && c.id(id) < hi.as_str()), "{id}");
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use super::gate::{GateRequest, Grant};
 use super::line::{LineAnswer, LineRequest};
 use super::task::DeliveryTask;
+use crate::core::hourly::HourStats;
 use crate::core::tenant::{Tenant, TenantSummary};
 use crate::core::Result;
 
@@ -218,11 +219,13 @@ pub trait DeliveryLog {
     async fn failing_since(&self, hook_id: &str) -> Result<Option<i64>>;
     /// Attempts newest first, and how many match in all.
     async fn attempts(&self, query: &LogQuery<'_>) -> Result<(Vec<LoggedAttempt>, usize)>;
-    /// Deliveries of a hook newest first (optionally of one status), and how many in all.
+    /// Deliveries of a hook newest first (optionally of one status, optionally created in
+    /// [since, until]), and how many in all.
     async fn deliveries(
         &self,
         hook_id: &str,
         status: Option<&str>,
+        created: Option<(i64, i64)>,
         limit: usize,
         offset: usize,
     ) -> Result<(Vec<StoredDelivery>, usize)>;
@@ -243,6 +246,16 @@ pub trait DeliveryLog {
         hook_id: &str,
         guard_until_ms: i64,
         limit: usize,
+    ) -> Result<Vec<StoredDelivery>>;
+    /// The hook's attempts started in [start, end) per UTC hour: the hours that had any.
+    async fn hourly(&self, hook_id: &str, start_ms: i64, end_ms: i64) -> Result<Vec<HourStats>>;
+    /// The deliveries of one event (made at `created_ms`, `ids::event_created_at`) to any of
+    /// these hooks, with payloads. Reads only those hooks' buckets of the event's day.
+    async fn event_deliveries(
+        &self,
+        hook_ids: &[&str],
+        event_id: &str,
+        created_ms: i64,
     ) -> Result<Vec<StoredDelivery>>;
 }
 

@@ -313,7 +313,7 @@ impl<P: Platform> App<P> {
     async fn emit(&self, happened: &[operational::Happening], hooks: &[Hook], now_ms: i64) {
         let mut tasks: Vec<(DeliveryTask, u32)> = Vec::new();
         for h in happened {
-            let event = h.to_event(ids::event_id(), now_ms);
+            let event = h.to_event(ids::event_id(now_ms), now_ms);
             let theirs: Vec<Hook> = hooks.iter().filter(|hook| hook.tenant_id == h.tenant).cloned().collect();
             match fanout::plan(&event, &theirs, |hook| ids::delivery_id(hook, now_ms)) {
                 Ok(planned) => tasks.extend(planned.into_iter().map(|t| (t, 0))),

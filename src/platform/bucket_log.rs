@@ -2,11 +2,13 @@
 //! the ids and time windows alone (`delivery/buckets.rs`), asks them concurrently, and
 //! merges the answers. Writes go to one object per (hook, day) per consumer invocation.
 
+use crate::core::hourly::HourStats;
 use crate::core::ids::{locate_delivery, DAY_MS};
 use crate::core::tenant::DEFAULT_TENANT;
 use crate::core::Result;
 use crate::delivery::buckets::{
-    bucket_name, day_of, days_between, delivery_day, merge_newest, AttemptRow, BucketRequest, Counts, Page,
+    bucket_name, day_of, days_between, delivery_day, event_days, merge_newest, AttemptRow, BucketRequest,
+    Counts, Page,
 };
 use crate::delivery::ports::{
     AttemptRecord, DeliveryLog, DeliveryRecord, ExecutionStats, LogQuery, LoggedAttempt, StoredDelivery,
@@ -171,12 +173,22 @@ impl DeliveryLog for BucketLog {
         &self,
         hook_id: &str,
         status: Option<&str>,
+        created: Option<(i64, i64)>,
         limit: usize,
         offset: usize,
     ) -> Result<(Vec<StoredDelivery>, usize)> {
-        let request = BucketRequest::Deliveries { status: status.map(str::to_string), limit: offset + limit };
-        let pages: Vec<(i64, Page<StoredDelivery>)> =
-            self.each_day(hook_id, &self.all_days(), &request).await?;
+        let status = status.map(str::to_string);
+        let (days, request) = match created {
+            None => (self.all_days(), BucketRequest::Deliveries { status, limit: offset + limit }),
+            Some((since_ms, until_ms)) => {
+                // A delivery's row is in the bucket of its id's day, which can be the day
+                // before its first write (`created_at`).
+                let days =
+                    days_between(since_ms.saturating_sub(DAY_MS), until_ms, Self::now(), self.retention_days);
+                (days, BucketRequest::DeliveriesBetween { status, since_ms, until_ms, limit: offset + limit })
+            }
+        };
+        let pages: Vec<(i64, Page<StoredDelivery>)> = self.each_day(hook_id, &days, &request).await?;
         let (rows, total) = merge_newest(
             pages.into_iter().map(|(_, p)| (p.rows, p.total)).collect(),
             |d| d.id.clone(),
@@ -250,5 +262,46 @@ impl DeliveryLog for BucketLog {
             .collect();
         rows.sort_by_key(|d| d.created_at);
         Ok(rows.into_iter().take(limit).collect())
+    }
+
+    async fn hourly(&self, hook_id: &str, start_ms: i64, end_ms: i64) -> Result<Vec<HourStats>> {
+        // One call per day bucket (24 h: at most 2, 7 d: at most 8); an hour never spans two.
+        let days = days_between(start_ms, end_ms, Self::now(), self.retention_days);
+        let answers: Vec<(i64, Vec<HourStats>)> =
+            self.each_day(hook_id, &days, &BucketRequest::Hourly { start_ms, end_ms }).await?;
+        Ok(answers.into_iter().flat_map(|(_, hours)| hours).collect())
+    }
+
+    async fn event_deliveries(
+        &self,
+        hook_ids: &[&str],
+        event_id: &str,
+        created_ms: i64,
+    ) -> Result<Vec<StoredDelivery>> {
+        let now = Self::now();
+        let kept = days_between(0, now, now, self.retention_days);
+        let calls: Vec<(&str, i64, BucketRequest)> = hook_ids
+            .iter()
+            .flat_map(|hook| {
+                event_days(created_ms).into_iter().filter(|(day, ..)| kept.contains(day)).map(
+                    move |(day, from_ms, to_ms)| {
+                        (
+                            *hook,
+                            day,
+                            BucketRequest::EventDeliveries { event_id: event_id.to_string(), from_ms, to_ms },
+                        )
+                    },
+                )
+            })
+            .collect();
+        let found: Vec<Vec<StoredDelivery>> =
+            stream::iter(calls)
+                .map(|(hook, day, request)| async move {
+                    self.call::<Vec<StoredDelivery>>(hook, day, &request).await
+                })
+                .buffered(CONCURRENCY)
+                .try_collect()
+                .await?;
+        Ok(found.into_iter().flatten().collect())
     }
 }

@@ -11,6 +11,7 @@
 
 use super::{config, queue::QueueSender, QUEUE_BINDING};
 use crate::core::config::Config;
+use crate::core::hourly::HourStats;
 use crate::core::ids::DAY_MS;
 use crate::core::tenant::DEFAULT_TENANT;
 use crate::delivery::buckets::{self, AttemptRow, BucketRequest, Compact, Counts, Page, Usage};
@@ -366,6 +367,65 @@ impl DeliveryBucket {
                     |r| delivery_row(r, &c),
                 )?;
                 to_value(page)?
+            }
+            BucketRequest::DeliveriesBetween { status, since_ms, until_ms, limit } => {
+                let mut args = vec![int(since_ms), int(until_ms)];
+                let filter = match &status {
+                    Some(s) => {
+                        args.push(int(Compact::status(s)));
+                        "WHERE created_at >= ? AND created_at <= ? AND status = ?"
+                    }
+                    None => "WHERE created_at >= ? AND created_at <= ?",
+                };
+                let page = self.page(
+                    &format!("SELECT COUNT(*) FROM deliveries {filter}"),
+                    &format!("SELECT {DELIVERY_COLUMNS} FROM deliveries {filter} ORDER BY id DESC LIMIT ?"),
+                    args,
+                    limit,
+                    |r| delivery_row(r, &c),
+                )?;
+                to_value(page)?
+            }
+            BucketRequest::Hourly { start_ms, end_ms } => {
+                // Exact nearest-rank percentiles per hour (`core::hourly::rank`): each
+                // attempt's rank within its hour by duration, then the rows at the p50 and
+                // p95 ranks. The time range reads the `attempts_by_time` index.
+                let rows = self.rows(
+                    "WITH r AS (SELECT started_at / 3600000 AS h, duration_ms AS d, success AS s, \
+                       ROW_NUMBER() OVER (PARTITION BY started_at / 3600000 ORDER BY duration_ms) AS rn, \
+                       COUNT(*) OVER (PARTITION BY started_at / 3600000) AS n \
+                     FROM attempts WHERE started_at >= ? AND started_at < ?) \
+                     SELECT h, MAX(n), SUM(s), MAX(CASE WHEN rn = (n * 50 + 99) / 100 THEN d END), \
+                       MAX(CASE WHEN rn = (n * 95 + 99) / 100 THEN d END) FROM r GROUP BY h ORDER BY h",
+                    vec![int(start_ms), int(end_ms)],
+                )?;
+                let hours: Vec<HourStats> = rows
+                    .iter()
+                    .map(|r| HourStats {
+                        hour: col_int(r, 0).unwrap_or(0),
+                        requests: col_int(r, 1).unwrap_or(0) as u64,
+                        successes: col_int(r, 2).unwrap_or(0) as u64,
+                        p50_ms: col_int(r, 3),
+                        p95_ms: col_int(r, 4),
+                    })
+                    .collect();
+                to_value(hours)?
+            }
+            BucketRequest::EventDeliveries { event_id, from_ms, to_ms } => {
+                let day = c.day();
+                let (lower, upper) = buckets::event_window(day, from_ms, to_ms);
+                let rows: Vec<StoredDelivery> = self
+                    .rows(
+                        &format!(
+                            "SELECT {DELIVERY_COLUMNS}, payload FROM deliveries \
+                             WHERE id >= ? AND id < ? AND event_id = ? ORDER BY id"
+                        ),
+                        vec![text(&lower), text(&upper), text(Compact::event_id(&event_id))],
+                    )?
+                    .into_iter()
+                    .map(|r| delivery_row(&r, &c))
+                    .collect();
+                to_value(rows)?
             }
             BucketRequest::Delivery { id } => {
                 let row: Option<StoredDelivery> = self

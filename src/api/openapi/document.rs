@@ -11,6 +11,7 @@ use crate::api::health::VERSION;
 use crate::api::hooks::YES;
 use crate::api::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE};
 use crate::api::router::{Auth, Route, ROUTES};
+use crate::core::hourly::RANGES;
 
 const TENANT_HEADER_DOC: &str = "The tenant to act on, with ADMIN_TOKEN or INGEST_TOKEN (default: `default`). A tenant token always acts on its own tenant; naming another here is 403.";
 use serde_json::{json, Map, Value};
@@ -208,6 +209,8 @@ fn operation(route: Route) -> Operation {
             .errors(&[400]),
         Route::ListDeliveries => op("listDeliveries", "Deliveries of a hook, newest first")
             .query("status", json!({ "enum": STATUSES }), "Only deliveries in this state.")
+            .query("start_time", json!({ "type": "number" }), "Created at or after (epoch ms); after `end_time`: 400")
+            .query("end_time", json!({ "type": "number" }), "Created at or before (epoch ms)")
             .paginated()
             .list("Deliveries", "Delivery")
             .links(200, delivery_links("/0/id"))
@@ -247,6 +250,25 @@ fn operation(route: Route) -> Operation {
                     "properties": { "id": { "type": "string" }, "attempt": { "type": "integer", "minimum": 1 } } })),
             )
             .errors(&[404]),
+        Route::GetEvent => op(
+            "getEvent",
+            "One event's payload and every delivery it fanned out to (this tenant's hooks, deleted ones included); read from the buckets of the day its id names, no index",
+        )
+        .ok(200, "The event", Some(reference("EventDetail")))
+        .errors(&[404]),
+        Route::HourlyStats => op(
+            "hourlyStats",
+            "The hook's attempts per UTC hour (success/failure) with exact nearest-rank p50/p95 attempt duration; the current hour is last and partial",
+        )
+        .query("range", json!({ "enum": RANGES, "default": "24h" }), "24 or 168 hours.")
+        .ok(200, "One entry per hour, oldest first, quiet hours as zeros", Some(reference("HourlyStats")))
+        .errors(&[400, 404]),
+        Route::GetAttempt => op(
+            "getAttempt",
+            "One attempt: the request rebuilt (exact body and headers with both signatures, recomputed with the hook's current key) and the recorded response",
+        )
+        .ok(200, "The attempt", Some(reference("AttemptDetail")))
+        .errors(&[400, 404]),
         Route::IngestEvents => op(
             "ingestEvents",
             "Ingest one event or a batch; every delivery is durable before the 202. A repeated Idempotency-Key within 24 h replays the first answer.",
@@ -367,12 +389,20 @@ fn path_parameters(pattern: &str) -> Vec<Value> {
         .map(|name| {
             let what = match name {
                 "tokenId" => "Token id (`tok_…`).",
+                "number" => "Attempt number, from 1.",
+                _ if pattern.starts_with("/api/events/") => "Event id (`evt_…`).",
                 "tenantId" => "Tenant id.",
                 _ if pattern.starts_with("/api/tenants/") => "Tenant id.",
                 _ if pattern.starts_with("/api/deliveries/") => "Delivery id (`dlv_…`).",
                 _ => "Hook id.",
             };
-            json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" }, "description": what })
+            // An attempt number beyond u32 or below 1 is a 400: the pattern says which are valid.
+            let schema = if name == "number" {
+                json!({ "type": "string", "pattern": "^[1-9][0-9]{0,8}$" })
+            } else {
+                json!({ "type": "string" })
+            };
+            json!({ "name": name, "in": "path", "required": true, "schema": schema, "description": what })
         })
         .collect()
 }

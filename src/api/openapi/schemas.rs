@@ -11,7 +11,8 @@ use crate::core::hook::{
     MAX_GRACE_PERIOD_SECS, MAX_HEADER_VALUE_BYTES, MAX_IN_FLIGHT, MAX_RETRIES, NAME_CHARS, RATE_PER_SECOND,
     RESERVED_HEADERS, RESERVED_HEADER_PREFIX, TIMEOUT_RANGE_MS, TOKEN_SYMBOLS,
 };
-use crate::core::ids::{DELIVERY_ID_LEN, HOOK_ID_LEN, SIGNING_KEY_LEN, SUFFIX_LEN};
+use crate::core::hourly::{HOUR_MS, RANGES};
+use crate::core::ids::{DELIVERY_ID_LEN, EVENT_ID_LEN, HOOK_ID_LEN, SIGNING_KEY_LEN};
 use crate::core::tenant::{
     PORTAL_DEFAULT_SECONDS, PORTAL_SECONDS, RELAY_KEY_CHARS, SCOPES, TENANT_ID_PATTERN, TENANT_NAME_CHARS,
     TOKEN_NAME_CHARS,
@@ -37,8 +38,11 @@ fn nullable(schema: Value) -> Value {
     json!({ "anyOf": [schema, { "type": "null" }] })
 }
 
-fn prefixed_id(prefix: &str) -> Value {
-    json!({ "type": "string", "pattern": format!("^{prefix}_[0-9A-Za-z]{{{SUFFIX_LEN}}}$") })
+/// `evt_` + ingest day and millisecond (base 36) + 16 random characters.
+fn event_id() -> Value {
+    let random = EVENT_ID_LEN - 4 - 10;
+    json!({ "type": "string", "pattern": format!("^evt_[0-9a-z]{{10}}[0-9A-Za-z]{{{random}}}$"),
+        "description": "evt_ + ingest day and millisecond (base 36) + random characters" })
 }
 
 /// `dlv_` + hook id + creation day and millisecond (base 36) + random: it names its bucket.
@@ -236,7 +240,7 @@ fn ingest_body() -> Value {
 fn accepted() -> Value {
     strict(
         json!({
-            "id": prefixed_id("evt"),
+            "id": event_id(),
             "event": reference("EventName"),
             "createdAt": { "type": "string" },
             "deliveries": { "type": "array", "items": strict(json!({ "id": delivery_id(), "hookId": { "type": "string" } }), &[]) },
@@ -259,7 +263,7 @@ fn synced() -> Value {
         &[],
     );
     strict(
-        json!({ "id": prefixed_id("evt"), "event": reference("EventName"), "createdAt": { "type": "string" }, "deliveries": { "type": "array", "items": result } }),
+        json!({ "id": event_id(), "event": reference("EventName"), "createdAt": { "type": "string" }, "deliveries": { "type": "array", "items": result } }),
         &[],
     )
 }
@@ -301,6 +305,93 @@ fn attempt() -> Value {
             "responseStatus": { "type": ["integer", "null"] },
             "responseBody": { "type": ["string", "null"], "description": "First 4 KiB; sensitive keys masked when it is JSON." },
             "error": { "type": ["string", "null"] },
+        }),
+        &[],
+    )
+}
+
+fn event_detail() -> Value {
+    let mut delivery = delivery_fields();
+    delivery.insert(
+        "hookName".into(),
+        json!({ "type": ["string", "null"], "description": "null when the hook was deleted since" }),
+    );
+    delivery.insert("hookDeleted".into(), json!({ "type": "boolean" }));
+    strict(
+        json!({
+            "id": event_id(),
+            "event": { "type": "string" },
+            "ingestedAt": { "type": "integer", "description": "epoch ms, from the id" },
+            "payload": { "type": ["object", "null"], "description": "The event as ingested (without `hookId`); sensitive keys masked." },
+            "deliveries": { "type": "array", "items": strict(Value::Object(delivery), &[]) },
+        }),
+        &[],
+    )
+}
+
+fn hourly_stats() -> Value {
+    let count = json!({ "type": "integer", "minimum": 0 });
+    let ms = json!({ "type": ["integer", "null"], "minimum": 0 });
+    let hour = strict(
+        json!({
+            "start": { "type": "integer", "description": "epoch ms of the UTC hour's start" },
+            "requestCount": count, "successCount": count, "failureCount": count,
+            "p50DurationMs": ms, "p95DurationMs": ms,
+        }),
+        &[],
+    );
+    strict(
+        json!({
+            "hookId": { "type": "string" },
+            "range": { "enum": RANGES },
+            "from": { "type": "integer" },
+            "to": { "type": "integer", "description": "exclusive" },
+            "hourMs": { "const": HOUR_MS },
+            "percentiles": { "const": "nearest-rank", "description": "the value at rank ceil(p·n/100) of the hour's durations sorted ascending: exact" },
+            "requestCount": count, "successCount": count,
+            "hours": { "type": "array", "items": hour },
+        }),
+        &[],
+    )
+}
+
+fn attempt_detail() -> Value {
+    let text = json!({ "type": "string" });
+    let request = strict(
+        json!({
+            "method": { "const": "POST" },
+            "url": text,
+            "headers": { "type": "array", "items": strict(json!({ "name": text, "value": text }), &[]) },
+            "bodyMasked": { "type": "boolean", "description": "true when sensitive keys were masked: the bytes sent then differ" },
+            "body": text,
+        }),
+        &[],
+    );
+    let response = strict(
+        json!({
+            "status": { "type": ["integer", "null"] },
+            "body": { "type": ["string", "null"], "description": "First 4 KiB; sensitive keys masked when it is JSON." },
+            "headers": { "type": "null", "description": "Not recorded." },
+        }),
+        &[],
+    );
+    let verify = strict(
+        json!({ "signingSecret": { "type": "string", "description": "masked: `whsec_` and 4 characters" }, "standardWebhooks": text, "logto": text }),
+        &[],
+    );
+    strict(
+        json!({
+            "id": text, "deliveryId": text, "eventId": text, "hookId": text, "event": text,
+            "number": { "type": "integer", "minimum": 1 },
+            "startedAt": { "type": "integer" },
+            "durationMs": { "type": "integer", "minimum": 0 },
+            "result": { "enum": ["Success", "Error"] },
+            "error": { "type": ["string", "null"] },
+            "request": { "anyOf": [request, { "type": "null" }], "description": "null when the hook was deleted or the payload is gone" },
+            "requestNote": text,
+            "response": response,
+            "responseNote": text,
+            "verify": { "anyOf": [verify, { "type": "null" }] },
         }),
         &[],
     )
@@ -351,6 +442,15 @@ pub fn grace_period() -> Value {
 }
 
 pub fn all() -> Value {
+    let mut all = core_schemas();
+    // Added beside the rest: one more `json!` entry above would pass the macro's recursion limit.
+    all["EventDetail"] = event_detail();
+    all["HourlyStats"] = hourly_stats();
+    all["AttemptDetail"] = attempt_detail();
+    all
+}
+
+fn core_schemas() -> Value {
     let categories: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
     let instant = json!({ "anyOf": [{ "type": "number" }, { "type": "string", "format": "date-time" }], "description": "epoch ms or an RFC 3339 time" });
     json!({
