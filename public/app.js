@@ -463,6 +463,7 @@ async function form(id) {
   const timeout = h("input", { type: "number", id: "timeoutMs", min: "1000", max: "30000", step: "500", value: hook?.config.timeoutMs ?? "" });
   const perSecond = h("input", { type: "number", id: "perSecond", min: "1", max: "1000", value: hook?.config.rateLimit?.perSecond ?? "" });
   const maxInFlight = h("input", { type: "number", id: "maxInFlight", min: "1", max: "100", value: hook?.config.maxInFlight ?? "" });
+  const ordered = h("input", { type: "checkbox", id: "ordered", checked: !!hook?.config.ordered });
   const enabled = h("input", { type: "checkbox", id: "enabled", checked: hook ? hook.enabled : true });
   const groups = ["interaction", "data", "exception", "operational"].map((category) =>
     h(
@@ -503,6 +504,7 @@ async function form(id) {
     if (timeout.value !== "") config.timeoutMs = Number(timeout.value);
     if (perSecond.value !== "") config.rateLimit = { perSecond: Number(perSecond.value) };
     if (maxInFlight.value !== "") config.maxInFlight = Number(maxInFlight.value);
+    if (ordered.checked) config.ordered = true;
     const events = [...main.querySelectorAll("input[name=events]:checked")].map((i) => i.value);
     const body = { config, enabled: enabled.checked };
     if (name.value.trim()) body.name = name.value.trim();
@@ -523,6 +525,7 @@ async function form(id) {
         : path === "config.timeoutMs" ? errors.timeoutMs
         : path.startsWith("config.rateLimit") ? errors.perSecond
         : path === "config.maxInFlight" ? errors.maxInFlight
+        : path === "config.ordered" ? errors.ordered
         : path === "name" ? errors.name
         : formError;
       target.textContent = err.body?.details?.[0]?.message || err.message;
@@ -544,6 +547,9 @@ async function form(id) {
       errors.headers,
       h("div", { class: "row" }, h("div", { class: "grow" }, field("retries", "Retries (0–10)", retries)), h("div", { class: "grow" }, field("timeoutMs", "Timeout (ms, 1000–30000)", timeout))),
       h("div", { class: "row" }, h("div", { class: "grow" }, field("perSecond", "Rate limit (attempts per second, 1–1000)", perSecond)), h("div", { class: "grow" }, field("maxInFlight", "Max in flight (1–100)", maxInFlight))),
+      h("label", { class: "row" }, ordered, "Ordered: one delivery at a time, in ingest order"),
+      h("div", { class: "muted" }, "A failing delivery holds the ones behind it until it succeeds or runs out of retries."),
+      (errors.ordered = h("div", { class: "error", id: "ordered-error", role: "alert" })),
       h("label", { class: "row" }, enabled, "Enabled"),
       formError,
       h("p", { class: "row" }, h("button", { type: "submit" }, id ? "Save" : "Create hook"), h("a", { href: id ? `#/hooks/${id}` : "#/" }, "Cancel")),
@@ -700,8 +706,9 @@ async function details(id) {
       h("h2", { id: "settings-h" }, "Settings"),
       h("p", {}, "URL: ", h("code", { class: "key" }, hook.config.url)),
       h("p", {}, "Events: ", (hook.events.length ? hook.events : [hook.event]).filter(Boolean).join(", ")),
-      hook.config.rateLimit || hook.config.maxInFlight
+      hook.config.rateLimit || hook.config.maxInFlight || hook.config.ordered
         ? h("p", { id: "limits" }, "Limits: ", [
+          hook.config.ordered ? "ordered, one at a time" : null,
           hook.config.rateLimit ? `at most ${hook.config.rateLimit.perSecond} attempt(s) per second` : null,
           hook.config.maxInFlight ? `at most ${hook.config.maxInFlight} at once` : null,
         ].filter(Boolean).join(" · "))

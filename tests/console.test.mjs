@@ -144,27 +144,30 @@ describe("admin console", () => {
     await until("the released delivery to succeed", async () => (await w.admin("GET", `/api/deliveries/${id}`)).json?.status === "succeeded");
   });
 
-  test("the hook form sets the rate limit and max in flight, with the API's validation inline", async () => {
+  test("the hook form sets ordering, the rate limit and max in flight, with the API's validation inline", async () => {
     const hook = (await w.admin("GET", "/api/hooks")).json[0];
     await page.goto(`${w.url}/#/hooks/${hook.id}/edit`);
     await page.getByLabel("Rate limit (attempts per second, 1–1000)").fill("1001");
     await page.getByLabel("Max in flight (1–100)").fill("3");
+    await page.getByLabel("Ordered: one delivery at a time, in ingest order").check();
     await page.locator("main form button[type=submit]").click();
     await page.locator("#perSecond-error").filter({ hasText: /1 to 1000/ }).waitFor();
     await page.getByLabel("Rate limit (attempts per second, 1–1000)").fill("5");
     await page.locator("main form button[type=submit]").click();
     await page.getByRole("heading", { name: "CRM sync" }).waitFor();
     const saved = (await w.admin("GET", `/api/hooks/${hook.id}`)).json.config;
-    assert.deepEqual([saved.rateLimit, saved.maxInFlight], [{ perSecond: 5 }, 3]);
-    assert.equal(await page.locator("#limits").innerText(), "Limits: at most 5 attempt(s) per second · at most 3 at once");
+    assert.deepEqual([saved.rateLimit, saved.maxInFlight, saved.ordered], [{ perSecond: 5 }, 3, true]);
+    assert.equal(await page.locator("#limits").innerText(), "Limits: ordered, one at a time · at most 5 attempt(s) per second · at most 3 at once");
     await page.goto(`${w.url}/#/hooks/${hook.id}/edit`);
     assert.equal(await page.getByLabel("Rate limit (attempts per second, 1–1000)").inputValue(), "5");
+    assert.ok(await page.getByLabel("Ordered: one delivery at a time, in ingest order").isChecked());
     await page.getByLabel("Rate limit (attempts per second, 1–1000)").fill("");
     await page.getByLabel("Max in flight (1–100)").fill("");
+    await page.getByLabel("Ordered: one delivery at a time, in ingest order").uncheck();
     await page.locator("main form button[type=submit]").click();
     await page.getByRole("heading", { name: "CRM sync" }).waitFor();
     const cleared = (await w.admin("GET", `/api/hooks/${hook.id}`)).json.config;
-    assert.ok(!("rateLimit" in cleared) && !("maxInFlight" in cleared), "cleared fields remove the limits");
+    assert.ok(!("rateLimit" in cleared) && !("maxInFlight" in cleared) && !("ordered" in cleared), "cleared fields remove the limits");
   });
 
   test("the console works at 375 px wide", async () => {
