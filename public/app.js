@@ -966,6 +966,13 @@ async function attemptView(id, number) {
     h("section", { class: "card", "aria-labelledby": "response-h" },
       h("h2", { id: "response-h" }, "Response"),
       kv(["Status", a.response.status === null ? "none (no answer)" : String(a.response.status)]),
+      a.response.headers?.length
+        ? [
+            h("h3", {}, "Headers"),
+            h("dl", { class: "kv headers", id: "response-headers" }, a.response.headers.flatMap((x) => [h("dt", {}, x.name), h("dd", {}, x.value)])),
+            a.response.headersCut ? h("p", { class: "muted" }, "More headers came back than the 1 KiB kept.") : null,
+          ]
+        : null,
       a.response.body ? copyable(a.response.body, "Response", "response-body") : h("p", { class: "empty" }, "No body recorded."),
       h("p", { class: "muted" }, a.responseNote),
     ),

@@ -586,7 +586,7 @@ describe("delivery health, events and attempts in the console", () => {
     hooks.steady = await create("Billing", rx.url("/steady"), ["PostSignIn", "User.Created"]);
     hooks.flaky = await create("Audit", rx.url("/flaky"), ["PostSignIn"]);
     rx.behave("/steady", { status: 204, delayMs: 20 }, { status: 200, delayMs: 150 }, { status: 204 });
-    rx.behave("/flaky", { status: 500, body: '{"error":"db down","token":"t0p"}' }, { status: 500, body: "nope" }, { status: 503, body: "busy" }, { status: 204 });
+    rx.behave("/flaky", { status: 500, body: '{"error":"db down","token":"t0p"}', headers: { "x-receiver-trace": "t-1", "set-cookie": "session=s3cret" } }, { status: 500, body: "nope" }, { status: 503, body: "busy" }, { status: 204 });
     const ids = [];
     for (let i = 0; i < 5; i++) {
       const r = await w.ingest({ event: "PostSignIn", userId: `u-${i}` });
@@ -739,6 +739,10 @@ describe("delivery health, events and attempts in the console", () => {
       assert.ok(headers.includes(`${name}\n${sent.headers[name]}`) || headers.includes(sent.headers[name]), `${name} as received: ${sent.headers[name]}\n${headers}`);
     }
     assert.match(await page.locator("#response-body").innerText(), /"token":"\*\*\*\*\*\*"/);
+    const responseHeaders = await page.locator("#response-headers").innerText();
+    assert.match(responseHeaders, /x-receiver-trace\s+t-1/, "the failed attempt's response headers");
+    assert.match(responseHeaders, /set-cookie\s+\*{6}/, "a cookie is masked");
+    assert.ok(!(await page.locator("main").innerText()).includes("s3cret"));
     assert.match(await page.locator("#response-h").locator("..").innerText(), /500/);
     const masked = await page.locator("#masked-secret").innerText();
     assert.match(masked, /^whsec_.{4}…$/);

@@ -11,7 +11,7 @@
 
 use super::{App, Response};
 use crate::core::hook::Hook;
-use crate::core::sanitize::mask_text;
+use crate::core::sanitize::{is_sensitive_key, mask_text, MASK};
 use crate::core::signature::signing_secret;
 use crate::core::tenant::Tenant;
 use crate::core::Error;
@@ -31,6 +31,26 @@ const VERIFY_STANDARD: &str = "webhook-signature: base64(HMAC-SHA256(key, \"{web
 const VERIFY_LOGTO: &str = "logto-signature-sha-256: lowercase hex HMAC-SHA256 of the body, keyed by the UTF-8 bytes of the hook's signing key.";
 
 /// The request of attempt `a` of delivery `d` to `hook`, as `request::build` makes it.
+/// A failed attempt's stored response headers (`attempt::header_text`) as `[{name, value}]`,
+/// secrets (cookies, tokens) masked; whether some were cut off. `None` when none were kept.
+fn response_headers(stored: Option<&str>) -> (Value, bool) {
+    let Some(text) = stored else {
+        return (Value::Null, false);
+    };
+    let mut cut = false;
+    let mut list = Vec::new();
+    for line in text.lines() {
+        match line.split_once(": ") {
+            Some((name, value)) => {
+                let value = if is_sensitive_key(name) { MASK } else { value };
+                list.push(json!({ "name": name, "value": value }));
+            }
+            None => cut = true,
+        }
+    }
+    (Value::Array(list), cut)
+}
+
 fn rebuilt(hook: &Hook, d: &StoredDelivery, payload: &str, a: &AttemptRecord, timeout_ms: u32) -> Value {
     let r = request::build(hook, &d.event_id, payload, a.started_at, timeout_ms);
     let body = String::from_utf8_lossy(&r.body).into_owned();
@@ -79,6 +99,7 @@ impl<P: Platform> App<P> {
             }
             None => Value::Null,
         };
+        let (headers, headers_cut) = response_headers(a.response_headers.as_deref());
         Ok(Response::json(
             200,
             &json!({
@@ -97,9 +118,10 @@ impl<P: Platform> App<P> {
                 "response": {
                     "status": a.response_status,
                     "body": a.response_body.as_deref().map(mask_text),
-                    "headers": Value::Null,
+                    "headers": headers,
+                    "headersCut": headers_cut,
                 },
-                "responseNote": "Status and the first 4 KiB of the body; response headers are not recorded.",
+                "responseNote": "Status and the first 4 KiB of the body; the headers of a failed attempt (the first 1 KiB, secrets masked). A success keeps no headers.",
                 "verify": verify,
             }),
         ))
@@ -149,6 +171,9 @@ mod tests {
             success: false,
             response_status: Some(500),
             response_body: Some(r#"{"token":"t","ok":false}"#.into()),
+            response_headers: Some(
+                "content-type: application/json\nset-cookie: session=abc\nx-trace: 7\n…".into(),
+            ),
             error: Some("HTTP 500".into()),
         };
         block_on(app.log.record(&[d], &[a])).unwrap();
@@ -159,6 +184,23 @@ mod tests {
         v["request"]["headers"].as_array().unwrap().iter().find(|h| h["name"] == name).unwrap()["value"]
             .as_str()
             .unwrap()
+    }
+
+    #[test]
+    fn a_failed_attempt_shows_its_response_headers_with_secrets_masked() {
+        let app = app();
+        let (_, id, _) = setup(&app);
+        let (_, v) = call(&app, "GET", &format!("/api/deliveries/{id}/attempts/1"), Some("admin"), "");
+        let headers = &v["response"]["headers"];
+        let pairs: Vec<(&str, &str)> = headers
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (h["name"].as_str().unwrap(), h["value"].as_str().unwrap()))
+            .collect();
+        assert_eq!(pairs, [("content-type", "application/json"), ("set-cookie", "******"), ("x-trace", "7")]);
+        assert_eq!(v["response"]["headersCut"], true, "the stored text says some were left out");
+        assert!(!v.to_string().contains("session=abc"));
     }
 
     #[test]

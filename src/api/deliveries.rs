@@ -369,6 +369,7 @@ mod tests {
             success: true,
             response_status: Some(200),
             response_body: Some(r#"{"sessionToken":"t","ok":true}"#.into()),
+            response_headers: None,
             error: None,
         };
         block_on(app.log.record(&[d], &[a])).unwrap();

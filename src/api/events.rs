@@ -378,8 +378,13 @@ mod tests {
         call(&app, "POST", "/api/hooks", Some("admin"), HOOK);
         call(&app, "POST", "/api/hooks", Some("admin"), HOOK);
         app.http.script(vec![
-            HttpOutcome::Response { status: 200, retry_after: None, body: "ok".into() },
-            HttpOutcome::Response { status: 500, retry_after: None, body: "boom".into() },
+            HttpOutcome::Response { status: 200, retry_after: None, headers: Vec::new(), body: "ok".into() },
+            HttpOutcome::Response {
+                status: 500,
+                retry_after: None,
+                headers: Vec::new(),
+                body: "boom".into(),
+            },
         ]);
         let resp = call_with(&app, "/api/events?wait=true", &[], r#"{"event":"PostSignIn"}"#);
         assert_eq!(resp.status, 200);

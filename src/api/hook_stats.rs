@@ -82,6 +82,7 @@ mod tests {
             success,
             response_status: Some(if success { 200 } else { 500 }),
             response_body: None,
+            response_headers: None,
             error: None,
         };
         block_on(app.log.record(&[], &[a])).unwrap();

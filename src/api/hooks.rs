@@ -346,7 +346,12 @@ mod tests {
         let (_, hook) = call(&app, "POST", "/api/hooks", Some("admin"), HOOK);
         let path = format!("/api/hooks/{}/test", hook["id"].as_str().unwrap());
         let body = r#"{"events":["PostSignIn","User.Created"],"config":{"url":"http://127.0.0.1:9/other"}}"#;
-        let ok = || HttpOutcome::Response { status: 200, retry_after: None, body: String::new() };
+        let ok = || HttpOutcome::Response {
+            status: 200,
+            retry_after: None,
+            headers: Vec::new(),
+            body: String::new(),
+        };
         app.http.script(vec![ok(), ok()]);
         assert_eq!(call(&app, "POST", &path, Some("admin"), body).0, 204);
         let sent = app.http.sent();
@@ -361,7 +366,12 @@ mod tests {
         );
 
         const ONE_EVENT: &str = r#"{"events":["PostSignIn"],"config":{"url":"http://127.0.0.1:9/x"}}"#;
-        app.http.script(vec![HttpOutcome::Response { status: 500, retry_after: None, body: "bad".into() }]);
+        app.http.script(vec![HttpOutcome::Response {
+            status: 500,
+            retry_after: None,
+            headers: Vec::new(),
+            body: "bad".into(),
+        }]);
         let (status, err) = call(&app, "POST", &path, Some("admin"), ONE_EVENT);
         assert_eq!((status, err["code"].as_str()), (422, Some("hook.endpoint_responded_with_error")));
         assert_eq!(err["data"], json!({"responseStatus": 500, "responseBody": "bad"}));

@@ -117,6 +117,7 @@ mod tests {
             success: n % 2 == 0,
             response_status: Some(if n % 2 == 0 { 200 } else { 500 }),
             response_body: Some("{}".into()),
+            response_headers: None,
             error: (n % 2 == 1).then(|| "HTTP 500".into()),
         };
         block_on(app.log.record(&[d], &[a])).unwrap();

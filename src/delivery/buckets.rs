@@ -220,6 +220,8 @@ pub struct AttemptRow {
     pub success: bool,
     pub response_status: Option<u16>,
     pub response_body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_headers: Option<String>,
     pub error: Option<String>,
     /// Joined from the delivery when the bucket holds it (recent logs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -242,6 +244,7 @@ impl AttemptRow {
             success: a.success,
             response_status: a.response_status,
             response_body: a.response_body.clone(),
+            response_headers: a.response_headers.clone(),
             error: a.error.clone(),
             payload: None,
         }
@@ -259,6 +262,7 @@ impl AttemptRow {
             success: self.success,
             response_status: self.response_status,
             response_body: self.response_body,
+            response_headers: self.response_headers,
             error: self.error,
         }
     }
@@ -480,6 +484,7 @@ mod tests {
             success: true,
             response_status: Some(200),
             response_body: None,
+            response_headers: None,
             error: None,
         });
         assert_eq!(a.clone().into_record("h").id, "att_abc.2");

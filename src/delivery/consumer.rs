@@ -185,6 +185,7 @@ mod tests {
         let http = FakeHttp::answering(vec![HttpOutcome::Response {
             status: 204,
             retry_after: None,
+            headers: Vec::new(),
             body: String::new(),
         }]);
         let out = run(task_for(&hook, 1), Some(&hook), &http);
@@ -202,6 +203,7 @@ mod tests {
             HttpOutcome::Response {
                 status: 500,
                 retry_after: None,
+                headers: Vec::new(),
                 body: "no".into()
             };
             4
@@ -240,6 +242,7 @@ mod tests {
         let http = FakeHttp::answering(vec![HttpOutcome::Response {
             status: 410,
             retry_after: None,
+            headers: Vec::new(),
             body: String::new(),
         }]);
         let out = run(task_for(&hook, 1), Some(&hook), &http);
@@ -278,6 +281,7 @@ mod tests {
         let http = FakeHttp::answering(vec![HttpOutcome::Response {
             status: 500,
             retry_after: None,
+            headers: Vec::new(),
             body: String::new(),
         }]);
         let long = Config { retry_schedule: vec![100_000], ..config() };

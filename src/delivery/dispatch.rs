@@ -94,7 +94,7 @@ mod tests {
     const HOOK: &str = r#"{"events":["PostSignIn"],"config":{"url":"http://127.0.0.1:9/h"}}"#;
 
     fn ok() -> HttpOutcome {
-        HttpOutcome::Response { status: 204, retry_after: None, body: String::new() }
+        HttpOutcome::Response { status: 204, retry_after: None, headers: Vec::new(), body: String::new() }
     }
 
     #[test]
@@ -130,7 +130,12 @@ mod tests {
         let app = app();
         call(&app, "POST", "/api/hooks", Some("admin"), HOOK);
         call(&app, "POST", "/api/events", Some("ingest"), r#"{"event":"PostSignIn"}"#);
-        app.http.script(vec![HttpOutcome::Response { status: 500, retry_after: None, body: String::new() }]);
+        app.http.script(vec![HttpOutcome::Response {
+            status: 500,
+            retry_after: None,
+            headers: Vec::new(),
+            body: String::new(),
+        }]);
         block_on(app.dispatch(app.take_dispatch().unwrap()));
         let sent = app.queue.sent.borrow();
         assert_eq!((sent.len(), sent[0].0.attempt), (1, 2));
@@ -173,7 +178,7 @@ mod ordered_tests {
         r#"{"events":["PostSignIn"],"config":{"url":"http://127.0.0.1:9/h","ordered":true}}"#;
 
     fn answer(status: u16) -> HttpOutcome {
-        HttpOutcome::Response { status, retry_after: None, body: String::new() }
+        HttpOutcome::Response { status, retry_after: None, headers: Vec::new(), body: String::new() }
     }
 
     #[test]

@@ -168,6 +168,7 @@ mod tests {
             duration_ms: 1,
             response_status: Some(500),
             response_body: None,
+            response_headers: None,
             retry_after: None,
             error: error.map(str::to_string),
         })

@@ -77,6 +77,8 @@ pub enum HttpOutcome {
     Response {
         status: u16,
         retry_after: Option<String>,
+        /// The response's headers, as received (names lower-case).
+        headers: Vec<(String, String)>,
         /// The first 4 KiB of the body (lossy UTF-8).
         body: String,
     },
@@ -130,6 +132,8 @@ pub struct AttemptRecord {
     pub success: bool,
     pub response_status: Option<u16>,
     pub response_body: Option<String>,
+    /// A failed attempt's response headers (`attempt::header_text`), for the attempt view.
+    pub response_headers: Option<String>,
     pub error: Option<String>,
 }
 

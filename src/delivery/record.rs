@@ -77,6 +77,7 @@ pub fn records(
         success: out.status() == "succeeded",
         response_status: report.response_status,
         response_body: report.response_body.clone(),
+        response_headers: report.response_headers.clone(),
         error: report.error.clone(),
     };
     let d = delivery(out.status(), task.attempt, next_attempt_at, report.error.clone());
@@ -122,6 +123,7 @@ mod tests {
             verdict,
             response_status: status,
             response_body: Some("body".into()),
+            response_headers: None,
             retry_after: None,
             error: (verdict != Verdict::Succeeded).then(|| "HTTP 500".to_string()),
         }

@@ -384,7 +384,7 @@ mod tests {
     use futures_executor::block_on;
 
     fn fail() -> HttpOutcome {
-        HttpOutcome::Response { status: 500, retry_after: None, body: "no".into() }
+        HttpOutcome::Response { status: 500, retry_after: None, headers: Vec::new(), body: "no".into() }
     }
 
     #[test]
@@ -422,6 +422,7 @@ mod tests {
             success: false,
             response_status: Some(500),
             response_body: None,
+            response_headers: None,
             error: None,
         });
         app.http.script(vec![fail()]);
@@ -451,6 +452,7 @@ mod tests {
                 success,
                 response_status: None,
                 response_body: None,
+                response_headers: None,
                 error: None,
             });
         }
@@ -471,7 +473,12 @@ mod tests {
                 t
             })
             .collect();
-        app.http.script(vec![HttpOutcome::Response { status: 204, retry_after: None, body: String::new() }]);
+        app.http.script(vec![HttpOutcome::Response {
+            status: 204,
+            retry_after: None,
+            headers: Vec::new(),
+            body: String::new(),
+        }]);
         let out = block_on(app.run_deliveries(std::slice::from_ref(&hook), tasks));
         assert_eq!(app.http.sent().len(), 1, "one start in this second");
         let sent = app.queue.sent.borrow();

@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS deliveries (\
 CREATE TABLE IF NOT EXISTS attempts (\
   delivery_id TEXT NOT NULL, number INTEGER NOT NULL, event INTEGER NOT NULL, \
   started_at INTEGER NOT NULL, duration_ms INTEGER NOT NULL, success INTEGER NOT NULL, \
-  response_status INTEGER, response_body TEXT, error TEXT, \
+  response_status INTEGER, response_body TEXT, error TEXT, response_headers TEXT, \
   PRIMARY KEY (delivery_id, number)) WITHOUT ROWID;\
 CREATE INDEX IF NOT EXISTS attempts_by_time ON attempts (started_at, success);\
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, hook_id TEXT NOT NULL, day INTEGER NOT NULL) WITHOUT ROWID;";
@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, hook_id TEXT NOT NULL, day 
 const DELIVERY_COLUMNS: &str =
     "id, event_id, event, status, attempts, next_attempt_at, last_error, created_at, updated_at";
 const ATTEMPT_COLUMNS: &str =
-    "a.delivery_id, a.event, a.number, a.started_at, a.duration_ms, a.success, a.response_status, a.response_body, a.error";
+    "a.delivery_id, a.event, a.number, a.started_at, a.duration_ms, a.success, a.response_status, a.response_body, a.error, \
+     a.response_headers";
 
 #[durable_object]
 pub struct DeliveryBucket {
@@ -94,7 +95,7 @@ fn delivery_row(row: &Row, c: &Compact) -> StoredDelivery {
     }
 }
 
-/// `ATTEMPT_COLUMNS` (and the delivery's `payload` as the tenth column when joined).
+/// `ATTEMPT_COLUMNS` (and the delivery's `payload` as the eleventh column when joined).
 fn attempt_row(row: &Row, c: &Compact) -> AttemptRow {
     AttemptRow {
         delivery_id: c.full_id(&col_text(row, 0).unwrap_or_default()),
@@ -106,7 +107,8 @@ fn attempt_row(row: &Row, c: &Compact) -> AttemptRow {
         response_status: col_int(row, 6).map(|s| s as u16),
         response_body: col_text(row, 7),
         error: col_text(row, 8),
-        payload: col_text(row, 9),
+        response_headers: col_text(row, 9),
+        payload: col_text(row, 10),
     }
 }
 
@@ -143,11 +145,19 @@ impl DeliveryBucket {
     /// without creating anything, so asking about a quiet day stores nothing.
     fn exists(&self) -> Result<bool> {
         if !self.ready.get() {
-            let found = self.number(
-                "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+            let tables = self.rows(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name IN ('meta', 'attempts')",
                 vec![],
             )?;
-            self.ready.set(found.unwrap_or(0) > 0);
+            let found = tables.iter().any(|t| col_text(t, 0).as_deref() == Some("meta"));
+            let attempts = tables.iter().find(|t| col_text(t, 0).as_deref() == Some("attempts"));
+            if found
+                && attempts.is_some_and(|t| !col_text(t, 1).unwrap_or_default().contains("response_headers"))
+            {
+                // A bucket written before failed attempts kept their response headers.
+                self.run("ALTER TABLE attempts ADD COLUMN response_headers TEXT", vec![])?;
+            }
+            self.ready.set(found);
         }
         Ok(self.ready.get())
     }
@@ -274,7 +284,7 @@ impl DeliveryBucket {
             // A duplicate of an attempt already recorded (an at-least-once redelivery) is kept once.
             self.run(
                 "INSERT OR IGNORE INTO attempts (delivery_id, number, event, started_at, duration_ms, success, \
-                 response_status, response_body, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 response_status, response_body, error, response_headers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 vec![
                     text(c.id(&a.delivery_id)),
                     int(a.number as i64),
@@ -285,6 +295,7 @@ impl DeliveryBucket {
                     opt_int(a.response_status.map(i64::from)),
                     opt_text(a.response_body.as_deref()),
                     opt_text(a.error.as_deref()),
+                    opt_text(a.response_headers.as_deref()),
                 ],
             )?;
         }

@@ -51,12 +51,13 @@ impl HttpClient for FetchClient {
             Either::Left((Ok(resp), _)) => {
                 let status = resp.status_code();
                 let retry_after = resp.headers().get("retry-after").ok().flatten();
+                let headers: Vec<(String, String)> = resp.headers().entries().collect();
                 let body = match resp.body() {
                     ResponseBody::Empty => String::new(),
                     ResponseBody::Body(bytes) => lossy_prefix(bytes),
                     ResponseBody::Stream(stream) => read_prefix(stream, request.timeout_ms).await,
                 };
-                HttpOutcome::Response { status, retry_after, body }
+                HttpOutcome::Response { status, retry_after, headers, body }
             }
         }
     }
