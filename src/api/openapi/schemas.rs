@@ -373,7 +373,7 @@ fn attempt_detail() -> Value {
             "body": { "type": ["string", "null"], "description": "First 4 KiB; sensitive keys masked when it is JSON." },
             "headers": {
                 "anyOf": [{ "type": "array", "items": strict(json!({ "name": text, "value": text }), &[]) }, { "type": "null" }],
-                "description": "A failed attempt's response headers in the order received (the first 1 KiB; cookie, token and other secret values masked); null for a success or an attempt made before they were kept."
+                "description": "A failed attempt's response headers as the runtime lists them, by name (the first 1 KiB; cookie, token and other secret values masked); null for a success or an attempt made before they were kept."
             },
             "headersCut": { "type": "boolean", "description": "true when some headers were left out (over 1 KiB)" },
         }),
