@@ -51,7 +51,13 @@ impl HttpClient for FetchClient {
             Either::Left((Ok(resp), _)) => {
                 let status = resp.status_code();
                 let retry_after = resp.headers().get("retry-after").ok().flatten();
-                let headers: Vec<(String, String)> = resp.headers().entries().collect();
+                // Only a failed attempt keeps its headers (`attempt::send`): a success does not
+                // pay for reading them out of the runtime.
+                let headers: Vec<(String, String)> = if (200..300).contains(&status) {
+                    Vec::new()
+                } else {
+                    resp.headers().entries().collect()
+                };
                 let body = match resp.body() {
                     ResponseBody::Empty => String::new(),
                     ResponseBody::Body(bytes) => lossy_prefix(bytes),
