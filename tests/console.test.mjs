@@ -12,6 +12,12 @@ import { until } from "./support/util.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const ARTIFACTS = path.join(ROOT, "tests/artifacts");
+const launchChromium = () =>
+  chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
 
 describe("admin console", () => {
   let w;
@@ -25,11 +31,7 @@ describe("admin console", () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     rx = await startReceiver();
     w = await startWorker({ vars: { RETRY_SCHEDULE: "1" } });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on("dialog", (d) => d.accept());
   });
@@ -238,11 +240,7 @@ describe("tenants and the portal in the console", () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     rx = await startReceiver();
     w = await startWorker({ vars: { RETRY_SCHEDULE: "1" } });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: w.url });
     page = await context.newPage();
@@ -571,11 +569,7 @@ describe("delivery health, events and attempts in the console", () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     rx = await startReceiver();
     w = await startWorker({ vars: { RETRY_SCHEDULE: "1" } });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on("dialog", (d) => d.accept());
     const create = async (name, url, events) => {

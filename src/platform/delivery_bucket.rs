@@ -187,6 +187,35 @@ impl DeliveryBucket {
         Ok(Page { rows: self.rows(rows_sql, args)?.iter().map(map).collect(), total })
     }
 
+    /// The newest deliveries, optionally of one status and created within a window.
+    fn deliveries(
+        &self,
+        status: Option<String>,
+        window: Option<(i64, i64)>,
+        limit: usize,
+        c: &Compact,
+    ) -> Result<Page<StoredDelivery>> {
+        let mut conditions = Vec::new();
+        let mut args = Vec::new();
+        if let Some((since, until)) = window {
+            conditions.push("created_at >= ? AND created_at <= ?");
+            args.extend([int(since), int(until)]);
+        }
+        if let Some(s) = &status {
+            conditions.push("status = ?");
+            args.push(int(Compact::status(s)));
+        }
+        let filter =
+            if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+        self.page(
+            &format!("SELECT COUNT(*) FROM deliveries {filter}"),
+            &format!("SELECT {DELIVERY_COLUMNS} FROM deliveries {filter} ORDER BY id DESC LIMIT ?"),
+            args,
+            limit,
+            |r| delivery_row(r, c),
+        )
+    }
+
     /// The first column of the first row.
     fn number(&self, query: &str, bindings: Vec<SqlStorageValue>) -> Result<Option<i64>> {
         Ok(self.rows(query, bindings)?.first().and_then(|r| col_int(r, 0)))
@@ -366,36 +395,10 @@ impl DeliveryBucket {
                 to_value(page)?
             }
             BucketRequest::Deliveries { status, limit } => {
-                let (filter, args) = match &status {
-                    Some(s) => ("WHERE status = ?", vec![int(Compact::status(s))]),
-                    None => ("", vec![]),
-                };
-                let page = self.page(
-                    &format!("SELECT COUNT(*) FROM deliveries {filter}"),
-                    &format!("SELECT {DELIVERY_COLUMNS} FROM deliveries {filter} ORDER BY id DESC LIMIT ?"),
-                    args,
-                    limit,
-                    |r| delivery_row(r, &c),
-                )?;
-                to_value(page)?
+                to_value(self.deliveries(status, None, limit, &c)?)?
             }
             BucketRequest::DeliveriesBetween { status, since_ms, until_ms, limit } => {
-                let mut args = vec![int(since_ms), int(until_ms)];
-                let filter = match &status {
-                    Some(s) => {
-                        args.push(int(Compact::status(s)));
-                        "WHERE created_at >= ? AND created_at <= ? AND status = ?"
-                    }
-                    None => "WHERE created_at >= ? AND created_at <= ?",
-                };
-                let page = self.page(
-                    &format!("SELECT COUNT(*) FROM deliveries {filter}"),
-                    &format!("SELECT {DELIVERY_COLUMNS} FROM deliveries {filter} ORDER BY id DESC LIMIT ?"),
-                    args,
-                    limit,
-                    |r| delivery_row(r, &c),
-                )?;
-                to_value(page)?
+                to_value(self.deliveries(status, Some((since_ms, until_ms)), limit, &c)?)?
             }
             BucketRequest::Hourly { start_ms, end_ms } => {
                 // Exact nearest-rank percentiles per hour (`core::hourly::rank`): each
