@@ -564,6 +564,14 @@ describe("delivery health, events and attempts in the console", () => {
     assert.ok(width <= 375, `${what}: no horizontal scrolling at 375 px (scrollWidth ${width})`);
   };
   const shoot = (name) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  /** Screenshots at 1280 and 375 px (`<name>-1280`, `<name>-375`); no horizontal scroll at 375. */
+  const shootBoth = async (name, what) => {
+    await shoot(`${name}-1280`);
+    await page.setViewportSize({ width: 375, height: 800 });
+    await noHorizontalScroll(what);
+    await shoot(`${name}-375`);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  };
 
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -621,11 +629,7 @@ describe("delivery health, events and attempts in the console", () => {
     assert.equal(await steady.locator("rect.bar-bad").count(), 0);
     assert.ok((await steady.locator("rect.bar-ok").count()) >= 1);
     assert.match(await flaky.getAttribute("aria-label"), /5 attempts, 3 failed/);
-    await shoot("health-list-1280");
-    await page.setViewportSize({ width: 375, height: 800 });
-    await noHorizontalScroll("hook list with trends");
-    await shoot("health-list-375");
-    await page.setViewportSize({ width: 1280, height: 900 });
+    await shootBoth("health-list", "hook list with trends");
   });
 
   test("a hook's charts show attempts per hour split success/failure and p50/p95 duration, for 24 h and 7 days", async () => {
@@ -662,11 +666,7 @@ describe("delivery health, events and attempts in the console", () => {
     await page.locator('#attempts-chart[data-range="24h"]').waitFor();
     await page.locator(".stats-table summary").click();
     await page.locator(".stats-table tbody tr").first().waitFor();
-    await shoot("health-hook-1280");
-    await page.setViewportSize({ width: 375, height: 800 });
-    await noHorizontalScroll("hook page with charts");
-    await shoot("health-hook-375");
-    await page.setViewportSize({ width: 1280, height: 900 });
+    await shootBoth("health-hook", "hook page with charts");
   });
 
   test("deliveries filter by status and creation time, with paging", async () => {
@@ -704,11 +704,7 @@ describe("delivery health, events and attempts in the console", () => {
     assert.match(await page.locator(`.fanout-row[data-hook="${hooks.steady.id}"]`).innerText(), /Billing[\s\S]*succeeded/);
     assert.match(await page.locator("#event-payload").innerText(), /"userId": "u-\d"/);
     assert.equal(await page.locator("#event-id").innerText(), failedEvent.id);
-    await shoot("health-event-1280");
-    await page.setViewportSize({ width: 375, height: 800 });
-    await noHorizontalScroll("event page");
-    await shoot("health-event-375");
-    await page.setViewportSize({ width: 1280, height: 900 });
+    await shootBoth("health-event", "event page");
     // Every delivery links here, and an unknown id is an empty state, not an error.
     await page.goto(`${w.url}/#/hooks/${hooks.flaky.id}`);
     const link = page.locator(`.delivery-row[data-delivery="${failedEvent.deliveries.find((d) => d.hookId === hooks.flaky.id).id}"] a.event-link`);
@@ -744,11 +740,7 @@ describe("delivery health, events and attempts in the console", () => {
     assert.ok(!text.includes(hooks.flaky.signingKey) && !text.includes(hooks.flaky.signingSecret), "the secret stays masked");
     assert.match(await page.locator("#request-note").innerText(), /current configuration and signing key/);
     await page.locator("#to-event").waitFor();
-    await shoot("health-attempt-1280");
-    await page.setViewportSize({ width: 375, height: 800 });
-    await noHorizontalScroll("attempt page");
-    await shoot("health-attempt-375");
-    await page.setViewportSize({ width: 1280, height: 900 });
+    await shootBoth("health-attempt", "attempt page");
     // A log entry links to its attempt too.
     await page.goto(`${w.url}/#/hooks/${hooks.flaky.id}`);
     await page.locator(".log-row a.attempt-link").first().click();

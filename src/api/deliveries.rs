@@ -46,8 +46,7 @@ pub(super) fn attempt_json(a: &AttemptRecord) -> Value {
 }
 
 fn delivery_not_found(id: &str) -> Error {
-    Error::new(404, "entity.not_exists_with_id", format!("The delivery with ID `{id}` does not exist."))
-        .with_data(json!({ "id": id }))
+    Error::not_exists_with_id("delivery", id)
 }
 
 /// `since`/`until` as epoch ms or an ISO 8601 string.

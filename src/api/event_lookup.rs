@@ -14,8 +14,7 @@ use crate::delivery::ports::{Clock, DeliveryLog, Platform};
 use serde_json::{json, Value};
 
 fn event_not_found(id: &str) -> Error {
-    Error::new(404, "entity.not_exists_with_id", format!("The event with ID `{id}` does not exist."))
-        .with_data(json!({ "id": id }))
+    Error::not_exists_with_id("event", id)
 }
 
 /// The tenant's hooks that can have received an event made at `created_ms`: live hooks that

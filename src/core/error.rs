@@ -77,7 +77,12 @@ impl Error {
     }
 
     pub fn hook_not_found(id: &str) -> Self {
-        Self::new(404, "entity.not_exists_with_id", format!("The hook with ID `{id}` does not exist."))
+        Self::not_exists_with_id("hook", id)
+    }
+
+    /// Logto's 404 for an id that names nothing (of this tenant): `kind` is what was looked for.
+    pub fn not_exists_with_id(kind: &str, id: &str) -> Self {
+        Self::new(404, "entity.not_exists_with_id", format!("The {kind} with ID `{id}` does not exist."))
             .with_data(json!({ "id": id }))
     }
 
